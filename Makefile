@@ -1,0 +1,51 @@
+# Set-up and checks. `make run` and `make test` install everything from a bare machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PW_STAMP := $(VENV)/.browser
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: install run test lint format bench browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[ui,slack,dev]'
+	touch $@
+
+install: $(STAMP)
+
+# Debian's Chromium for the browser tests (skipped when already present).
+$(PW_STAMP):
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	touch $@
+
+browser: $(PW_STAMP)
+
+run: install
+	$(BIN)/qa chat
+
+test: install browser
+	$(BIN)/ruff check qa index ui tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check qa index ui tests benchmarks
+	$(BIN)/ruff format --check qa index ui tests benchmarks
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format qa index ui tests benchmarks
+	$(BIN)/ruff check --fix qa index ui tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/bench_answer.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

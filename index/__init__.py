@@ -1,0 +1,31 @@
+"""Loading, chunking, embedding and storing documents for qa."""
+
+from index.embedding import Embedder, bundled_model_path
+from index.chunking import Chunk, chunk_text, paragraph_spans, split_sentences
+from index.errors import DocumentError, IndexingError, StoreError
+from index.indexer import IndexReport, index_document, index_paths
+from index.loading import SourceDocument, find_files, load_document
+from index.store import SourceRecord, Store, StoredChunk, open_client, write_lock
+
+__all__ = [
+    "Chunk",
+    "DocumentError",
+    "Embedder",
+    "IndexReport",
+    "IndexingError",
+    "SourceDocument",
+    "SourceRecord",
+    "Store",
+    "StoreError",
+    "StoredChunk",
+    "bundled_model_path",
+    "chunk_text",
+    "find_files",
+    "index_document",
+    "index_paths",
+    "load_document",
+    "open_client",
+    "paragraph_spans",
+    "split_sentences",
+    "write_lock",
+]

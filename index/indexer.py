@@ -1,0 +1,102 @@
+"""Index files into the store: load, chunk, embed and write, skipping what is unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunking import chunk_text
+from index.embedding import Embedder
+from index.errors import DocumentError
+from index.loading import SourceDocument, find_files, load_document
+from index.store import Store
+
+ProgressFactory = Callable[[int, str], "Progress"]
+
+
+class Progress:
+    """A progress bar interface: tqdm fits it, and so does this silent default."""
+
+    def update(self, n: int = 1) -> object:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.failed)} failed",
+            f"{self.chunks} chunks embedded",
+        ]
+        return ", ".join(parts)
+
+
+def index_paths(
+    store: Store,
+    embedder: Embedder,
+    paths: Iterable[str | Path],
+    progress: ProgressFactory | None = None,
+    force: bool = False,
+) -> IndexReport:
+    """Index every supported file under paths. Unreadable files are reported, not fatal."""
+    report = IndexReport()
+    files = list(find_files(paths))
+    store.drop_orphans()
+    known = {record.source: record.digest for record in store.sources()}
+    bar = progress(len(files), "files") if progress and len(files) > 1 else Progress()
+    try:
+        for path, source in files:
+            try:
+                document = load_document(path, source)
+                previous = known.get(source)
+                if previous == document.digest and not force:
+                    report.unchanged.append(source)
+                else:
+                    report.chunks += index_document(store, embedder, document, progress)
+                    (report.updated if previous else report.added).append(source)
+                    known[source] = document.digest
+            except DocumentError as exc:
+                report.failed.append((source, str(exc)))
+            bar.update()
+    finally:
+        bar.close()
+    return report
+
+
+def index_document(
+    store: Store,
+    embedder: Embedder,
+    document: SourceDocument,
+    progress: ProgressFactory | None = None,
+) -> int:
+    """Chunk, embed and write one document; returns the number of chunks."""
+    chunks = chunk_text(document.text)
+    if not chunks:
+        raise DocumentError(f"{document.source}: no text in file")
+    batch = 256
+    bar = progress(len(chunks), "chunks") if progress and len(chunks) > batch else Progress()
+    vectors: list[list[float]] = []
+    try:
+        for at in range(0, len(chunks), batch):
+            texts = [chunk.text for chunk in chunks[at : at + batch]]
+            vectors.extend(embedder.embed_documents(texts))
+            bar.update(len(texts))
+    finally:
+        bar.close()
+    store.write(document, chunks, vectors)
+    return len(chunks)

@@ -1,0 +1,325 @@
+"""The Chroma store: chunk vectors plus a per-source manifest that makes each write atomic."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from index.chunking import Chunk
+from index.errors import StoreError
+from index.loading import SourceDocument
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from langchain_core.embeddings import Embeddings
+
+DEFAULT_COLLECTION = "documents"
+_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One indexed source as the manifest knows it."""
+
+    source: str
+    path: str
+    digest: str
+    chunks: int
+    indexed_at: float
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the store."""
+
+    id: str
+    source: str
+    text: str
+    start: int
+    end: int
+    sentences: tuple[tuple[int, int], ...]
+
+
+def chunk_id(source: str, digest: str, chunk: Chunk) -> str:
+    """A content-derived id: the same chunk of the same text always gets the same id."""
+    key = f"{source}\x00{digest}\x00{chunk.start}\x00{chunk.end}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def _disable_telemetry() -> Any:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def open_client(data_dir: str | Path | None = None, url: str | None = None) -> ClientAPI:
+    """A Chroma client: a server when url is given, else a local folder (created if missing)."""
+    settings = _disable_telemetry()
+    import chromadb
+
+    if url:
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        if not parsed.hostname:
+            raise StoreError(f"Bad Chroma URL '{url}': expected http://host:port")
+        try:
+            return chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+        except Exception as exc:
+            raise StoreError(f"Cannot reach the Chroma server at {url}: {_reason(exc)}") from None
+    if data_dir is None:
+        raise StoreError("No data folder given for the local store")
+    folder = Path(data_dir).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
+    except Exception as exc:
+        raise StoreError(
+            f"The store in {folder} cannot be opened ({_reason(exc)}); "
+            "move it away or run `qa index --rebuild`"
+        ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+class Store:
+    """Chunks of every indexed source in one Chroma collection, and a manifest beside it.
+
+    A source becomes visible when its manifest record is written, after all of its chunks:
+    readers only ever see chunks whose source and digest match the manifest, so an interrupted
+    write is invisible and is cleaned up by the next one.
+    """
+
+    def __init__(self, client: ClientAPI, embeddings: Embeddings, name: str = DEFAULT_COLLECTION):
+        self.client = client
+        self.embeddings = embeddings
+        self.name = name
+        try:
+            self.chunks: Collection = client.get_or_create_collection(
+                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            self.manifest: Collection = client.get_or_create_collection(
+                f"{name}__sources", embedding_function=None
+            )
+        except Exception as exc:
+            raise StoreError(f"Cannot open collection '{name}': {_reason(exc)}") from None
+
+    # reading
+
+    def sources(self) -> list[SourceRecord]:
+        records = self._call(lambda: self.manifest.get(include=["metadatas"]))
+        out = []
+        for meta in records["metadatas"] or []:
+            out.append(
+                SourceRecord(
+                    source=str(meta["source"]),
+                    path=str(meta.get("path", "")),
+                    digest=str(meta["digest"]),
+                    chunks=int(meta.get("chunks", 0) or 0),
+                    indexed_at=float(meta.get("indexed_at", 0.0) or 0.0),
+                )
+            )
+        return sorted(out, key=lambda record: record.source)
+
+    def generation(self) -> str:
+        """A fingerprint of what is indexed: it changes whenever any source changes."""
+        parts = sorted(f"{r.source}\x00{r.digest}" for r in self.sources())
+        return hashlib.sha256("\x01".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def source_text(self, source: str) -> str:
+        got = self._call(lambda: self.manifest.get(ids=[_source_id(source)], include=["documents"]))
+        documents = got["documents"] or []
+        if not documents or documents[0] is None:
+            raise StoreError(f"No source named '{source}' in the index")
+        return str(documents[0])
+
+    def live_chunks(self, live: set[tuple[str, str]] | None = None) -> list[StoredChunk]:
+        """Every chunk of every source in the manifest, in source order."""
+        if live is None:
+            live = {(r.source, r.digest) for r in self.sources()}
+        found: list[StoredChunk] = []
+        offset = 0
+        while True:
+            page = self._call(
+                lambda: self.chunks.get(
+                    include=["documents", "metadatas"], limit=_PAGE, offset=offset
+                )
+            )
+            ids = page["ids"]
+            for cid, text, meta in zip(ids, page["documents"] or [], page["metadatas"] or [], strict=False):
+                if (meta.get("source"), meta.get("digest")) in live:
+                    found.append(_stored(cid, text, meta))
+            if len(ids) < _PAGE:
+                break
+            offset += _PAGE
+        return sorted(found, key=lambda chunk: (chunk.source, chunk.start))
+
+    def query(
+        self, vector: Sequence[float], k: int, live: set[tuple[str, str]] | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """The k live chunks nearest to vector, with cosine similarity.
+
+        ``live`` is the set of (source, digest) pairs to keep; by default the manifest's.
+        """
+        if live is None:
+            live = {(r.source, r.digest) for r in self.sources()}
+        total = self.count()
+        if not live or not total:
+            return []
+        got = self._call(
+            lambda: self.chunks.query(
+                query_embeddings=[[float(x) for x in vector]],
+                n_results=min(total, k * 2 + 8),
+                include=["documents", "metadatas", "distances"],
+            )
+        )
+        out = []
+        for cid, text, meta, distance in zip(
+            got["ids"][0],
+            (got["documents"] or [[]])[0],
+            (got["metadatas"] or [[]])[0],
+            (got["distances"] or [[]])[0],
+            strict=False,
+        ):
+            if (meta.get("source"), meta.get("digest")) in live:
+                out.append((_stored(cid, text, meta), 1.0 - float(distance)))
+        return out[:k]
+
+    def count(self) -> int:
+        return int(self._call(self.chunks.count))
+
+    # writing
+
+    def write(
+        self, document: SourceDocument, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
+    ) -> None:
+        """Replace a source's chunks: new chunks first, then the manifest, then old chunks go."""
+        digest = document.digest
+        ids = [chunk_id(document.source, digest, chunk) for chunk in chunks]
+        metadatas: list[Any] = [
+            {
+                "source": document.source,
+                "digest": digest,
+                "start": chunk.start,
+                "end": chunk.end,
+                "sentences": json.dumps(chunk.sentences),
+            }
+            for chunk in chunks
+        ]
+        for at in range(0, len(ids), _PAGE):
+            self._call(
+                lambda at=at: self.chunks.upsert(
+                    ids=ids[at : at + _PAGE],
+                    documents=[chunk.text for chunk in chunks[at : at + _PAGE]],
+                    metadatas=metadatas[at : at + _PAGE],
+                    embeddings=[list(v) for v in vectors[at : at + _PAGE]],
+                )
+            )
+        meta = {
+            "source": document.source,
+            "path": document.path,
+            "digest": digest,
+            "chunks": len(ids),
+            "indexed_at": time.time(),
+        }
+        self._call(
+            lambda: self.manifest.upsert(
+                ids=[_source_id(document.source)],
+                documents=[document.text],
+                metadatas=[meta],
+                embeddings=[[1.0]],
+            )
+        )
+        self._call(
+            lambda: self.chunks.delete(
+                where={"$and": [{"source": document.source}, {"digest": {"$ne": digest}}]}
+            )
+        )
+
+    def remove(self, source: str) -> bool:
+        """Drop a source and its chunks; False when no such source is indexed."""
+        known = self._call(lambda: self.manifest.get(ids=[_source_id(source)]))
+        if not known["ids"]:
+            return False
+        self._call(lambda: self.manifest.delete(ids=[_source_id(source)]))
+        self._call(lambda: self.chunks.delete(where={"source": source}))
+        return True
+
+    def drop_orphans(self) -> int:
+        """Delete chunks left behind by an interrupted write; returns how many went."""
+        live = {(r.source, r.digest) for r in self.sources()}
+        orphans: list[str] = []
+        offset = 0
+        while True:
+            page = self._call(
+                lambda: self.chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            )
+            for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
+                if (meta.get("source"), meta.get("digest")) not in live:
+                    orphans.append(cid)
+            if len(page["ids"]) < _PAGE:
+                break
+            offset += _PAGE
+        for at in range(0, len(orphans), _PAGE):
+            self._call(lambda at=at: self.chunks.delete(ids=orphans[at : at + _PAGE]))
+        return len(orphans)
+
+    def _call(self, action: Any) -> Any:
+        try:
+            return action()
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"The Chroma store failed: {_reason(exc)}") from exc
+
+
+def _source_id(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def _stored(cid: str, text: Any, meta: Any) -> StoredChunk:
+    spans = json.loads(str(meta.get("sentences", "[]")))
+    return StoredChunk(
+        id=cid,
+        source=str(meta["source"]),
+        text=str(text),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        sentences=tuple((int(a), int(b)) for a, b in spans),
+    )
+
+
+@contextlib.contextmanager
+def write_lock(data_dir: str | Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on the data folder while indexing; a second writer waits."""
+    import fcntl
+
+    folder = Path(data_dir).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "index.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,50 @@
+"""The answer and citation objects every surface renders."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim passage: ``source_text[start:end] == text``, shown as marker ``[n]``."""
+
+    n: int
+    text: str
+    source: str
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says to one question, and the passages it rests on.
+
+    ``answered`` is False when the documents do not answer the question; the text then says
+    so and there are no citations.
+    """
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    answered: bool = True
+    question: str = ""
+    search_query: str = ""
+    backend: str = "extractive"
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by `qa ask --json`, `qa batch` and the HTTP API."""
+        return {
+            "answer": self.text,
+            "answered": self.answered,
+            "citations": [citation.to_dict() for citation in self.citations],
+            "question": self.question,
+            "search_query": self.search_query,
+            "backend": self.backend,
+            "notes": list(self.notes),
+        }

@@ -1,0 +1,227 @@
+"""The Assistant: the public entry point that wires store, retriever and answerer together."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.answer import Answer
+from qa.conversation import normalise_history, search_query, strip_markers
+from qa.errors import QAError, QuestionError, SourceError, StoreUnavailable
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from index import Embedder, IndexReport, SourceRecord, Store
+    from index.indexer import ProgressFactory
+    from qa.retrieval import HybridRetriever
+
+BUNDLED_SOURCE = "article.txt"
+_CONTROL = {c: " " for c in range(32) if chr(c) not in "\t\n"}
+
+
+def bundled_article() -> Path:
+    """The news article shipped with the package (indexed when the store is empty)."""
+    return Path(str(resources.files("qa") / "data" / BUNDLED_SOURCE))
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """Turn the index layer's errors into the assistant's own."""
+    from index import DocumentError, IndexingError, StoreError
+
+    try:
+        yield
+    except DocumentError as exc:
+        raise SourceError(str(exc)) from exc
+    except StoreError as exc:
+        raise StoreUnavailable(str(exc)) from exc
+    except IndexingError as exc:
+        raise QAError(str(exc)) from exc
+
+
+class Assistant:
+    """Answers questions from the indexed documents, citing verbatim passages.
+
+    ``Assistant()`` reads settings from ``QA_*`` variables; keyword arguments override them,
+    e.g. ``Assistant(data_dir="/tmp/qa")``. Nothing heavy is loaded until the first call.
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        base = settings or Settings.from_env()
+        self.settings = base.with_(**overrides) if overrides else base
+        if "data_dir" in overrides:
+            self.settings = self.settings.with_(data_dir=Path(overrides["data_dir"]).expanduser())
+        self._lock = threading.RLock()
+        self._store: Store | None = None
+        self._embedder: Embedder | None = None
+        self._retriever: HybridRetriever | None = None
+        self._vectors: dict[tuple[str, int, int, str], NDArray[np.float32]] = {}
+        self._chain: Any = None
+
+    def __repr__(self) -> str:
+        return f"Assistant({self.settings!r})"
+
+    # wiring
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from index import Embedder
+
+            self._embedder = Embedder(self.settings.model_path or None)
+        return self._embedder
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                from index import Store, open_client
+
+                with _translated():
+                    client = open_client(self.settings.data_dir, self.settings.chroma_url or None)
+                    self._store = Store(client, self.embedder, self.settings.collection)
+                    if self.settings.bundled and not self._store.sources():
+                        self._index([bundled_article()], None, False)
+            return self._store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        with self._lock:
+            if self._retriever is None:
+                from qa.retrieval import HybridRetriever
+
+                self._retriever = HybridRetriever(
+                    store=self.store, embedder=self.embedder, k=self.settings.top_k
+                )
+            return self._retriever
+
+    # documents
+
+    def index(
+        self,
+        paths: Iterable[str | Path],
+        progress: ProgressFactory | None = None,
+        force: bool = False,
+    ) -> IndexReport:
+        """Add or update documents (files or folders); unchanged files are skipped."""
+        with self._lock:
+            store = self.store
+            del store
+            return self._index(list(paths), progress, force)
+
+    def _index(
+        self, paths: Sequence[str | Path], progress: ProgressFactory | None, force: bool
+    ) -> IndexReport:
+        from index import index_paths, write_lock
+
+        assert self._store is not None
+        with _translated():
+            if self.settings.chroma_url:
+                return index_paths(self._store, self.embedder, paths, progress, force)
+            with write_lock(self.settings.data_dir):
+                return index_paths(self._store, self.embedder, paths, progress, force)
+
+    def sources(self) -> list[SourceRecord]:
+        with _translated():
+            return self.store.sources()
+
+    def source_text(self, source: str) -> str:
+        """The full text a source's citations point into."""
+        with _translated():
+            return self.store.source_text(source)
+
+    def remove(self, source: str) -> None:
+        """Drop a source and its chunks from the index."""
+        with _translated():
+            if not self.store.remove(source):
+                known = ", ".join(r.source for r in self.store.sources()) or "none"
+                raise SourceError(f"No source named '{source}' is indexed (indexed: {known})")
+
+    # questions
+
+    def check_question(self, question: object) -> str:
+        """The question, cleaned of control characters; QuestionError when unusable."""
+        if not isinstance(question, str):
+            raise QuestionError("The question must be text")
+        cleaned = question.translate(_CONTROL).strip()
+        if not cleaned:
+            raise QuestionError("The question is empty: type a question about the documents")
+        limit = self.settings.max_question_chars
+        if len(cleaned) > limit:
+            raise QuestionError(
+                f"The question is too long ({len(cleaned)} characters; the limit is {limit})"
+            )
+        return cleaned
+
+    def ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+        """Answer one question; ``history`` holds the earlier (question, answer) pairs."""
+        cleaned = self.check_question(question)
+        try:
+            turns = normalise_history(history)
+        except TypeError as exc:
+            raise QuestionError(str(exc)) from None
+        with _translated():
+            return self._answer(cleaned, turns)
+
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[Answer]:
+        """Yield the answer as it grows, word by word; the last item is the complete Answer."""
+        answer = self.ask(question, history)
+        words = answer.text.split(" ")
+        for i in range(1, len(words)):
+            yield Answer(text=" ".join(words[:i]), answered=answer.answered,
+                         question=answer.question, search_query=answer.search_query,
+                         backend=answer.backend)
+        yield answer
+
+    def _answer(self, question: str, history: list[tuple[str, str]]) -> Answer:
+        from qa import extractive
+
+        retriever = self.retriever
+        query = search_query(question, history)
+        embedder = self.embedder
+        vectors = embedder.encode([question] if query == question else [question, query])
+        hits = retriever.search(query, vectors[-1])
+        corpus = retriever.corpus()
+        found = extractive.candidates(hits)
+        if not found:
+            return extractive.decline(question, query)
+        ranked = extractive.score_candidates(
+            question,
+            query,
+            found,
+            vectors[0],
+            vectors[1] if len(vectors) > 1 else None,
+            self._sentence_vectors(found, corpus.generation),
+            corpus.bm25,
+            [strip_markers(answer) for _q, answer in history],
+        )
+        confidence = extractive.support(
+            ranked[0], extractive.unknown_names(question, corpus.bm25)
+        )
+        if confidence < extractive.DEFAULT_WEIGHTS.threshold:
+            return extractive.decline(question, query)
+        text, citations = extractive.compose(extractive.choose(ranked), confidence)
+        return Answer(text, citations, True, question, query, "extractive")
+
+    def _sentence_vectors(self, found: Sequence[Any], generation: str) -> NDArray[np.float32]:
+        import numpy as np
+
+        keys = [(c.source, c.start, c.end, generation) for c in found]
+        with self._lock:
+            missing = [i for i, key in enumerate(keys) if key not in self._vectors]
+            if len(self._vectors) > 200_000:
+                self._vectors.clear()
+                missing = list(range(len(keys)))
+        if missing:
+            fresh = self.embedder.encode([found[i].text for i in missing])
+            with self._lock:
+                for i, row in zip(missing, fresh, strict=True):
+                    self._vectors[keys[i]] = row
+        return np.stack([self._vectors[key] for key in keys])

@@ -1,0 +1,213 @@
+"""The `qa` command: index documents, ask questions, chat, batch and evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from qa.answer import Answer
+from qa.errors import QAError
+from qa.settings import Settings
+
+
+def _progress(total: int, unit: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=f" {unit}", file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Ask questions of your documents; answers quote them verbatim, with citations.",
+    )
+    parser.add_argument("--data-dir", help="where the index lives (env QA_DATA_DIR)")
+    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--collection", help="collection name inside the store (default documents)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="add or update files and folders (.txt .md .html .pdf)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--force", action="store_true", help="re-embed even unchanged files")
+
+    sub.add_parser("sources", help="list the indexed sources")
+
+    p = sub.add_parser("remove", help="drop a source from the index")
+    p.add_argument("source")
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    p = sub.add_parser("batch", help="answer a JSONL file of questions, one JSON line each")
+    p.add_argument("file", help='JSONL with {"id", "question", "history"}; "-" for stdin')
+
+    sub.add_parser("chat", help="a conversation in the terminal (follow-ups use the history)")
+
+    p = sub.add_parser("serve", help="the chat page and HTTP API (http://127.0.0.1:7860)")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1, env QA_HOST)")
+    p.add_argument("--port", type=int, help="port (default 7860, env QA_PORT)")
+
+    p = sub.add_parser("slack", help="run the Slack bot (needs SLACK_BOT_TOKEN and an app token)")
+    p.add_argument("--http", action="store_true", help="receive events over HTTP, not Socket Mode")
+    p.add_argument("--port", type=int, default=3000, help="port for --http (default 3000)")
+
+    p = sub.add_parser("eval", help="score the assistant on a JSONL question set")
+    p.add_argument("file")
+    p.add_argument("--show-failures", action="store_true", help="list the questions it missed")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        data_dir=args.data_dir,
+        chroma_url=args.chroma_url,
+        collection=args.collection,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None) if args.command == "serve" else None,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except QAError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from qa import build_assistant
+
+    settings = settings_from(args)
+    command = args.command
+    if command == "serve":
+        from ui.chat_page import serve  # type: ignore[import-not-found,unused-ignore]
+
+        serve(settings)
+        return 0
+    if command == "slack":
+        from ui.slack_bot import run_bot  # type: ignore[import-not-found,unused-ignore]
+
+        run_bot(settings, http=args.http, port=args.port)
+        return 0
+    assistant = build_assistant(settings)
+    if command == "index":
+        report = assistant.index(args.paths, progress=_progress, force=args.force)
+        for source, reason in report.failed:
+            print(f"skipped {reason}", file=sys.stderr)
+        print(report.summary())
+        return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+    if command == "sources":
+        for record in assistant.sources():
+            print(f"{record.source}\t{record.chunks} chunks\t{record.path}")
+        return 0
+    if command == "remove":
+        assistant.remove(args.source)
+        print(f"removed {args.source}")
+        return 0
+    if command == "ask":
+        answer = assistant.ask(args.question)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            print(render(answer))
+        return 0
+    if command == "batch":
+        return batch(assistant, args.file, sys.stdout)
+    if command == "chat":
+        return chat(assistant)
+    if command == "eval":
+        from qa.evaluation import evaluate, read_questions
+
+        report = evaluate(assistant, read_questions(Path(args.file)))
+        print(json.dumps(report.figures()) if args.json else report.table())
+        if args.show_failures:
+            for line in report.failures():
+                print(line)
+        return 0
+    raise QAError(f"unknown command {command}")
+
+
+def render(answer: Answer) -> str:
+    """An answer and its citations as terminal text."""
+    lines = [answer.text]
+    for c in answer.citations:
+        lines.append(f'[{c.n}] {c.source}, chars {c.start}-{c.end}: "{c.text}"')
+    return "\n".join(lines)
+
+
+def batch(assistant: Any, file: str, out: TextIO) -> int:
+    from qa.errors import QuestionError
+
+    handle = sys.stdin if file == "-" else _open(file)
+    failures = 0
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or "question" not in item:
+                    raise ValueError('expected an object with a "question"')
+            except ValueError as exc:
+                raise QAError(f"{file}, line {number}: not a question ({exc})") from None
+            started = time.perf_counter()
+            record: dict[str, Any] = {"id": item.get("id", number)}
+            try:
+                answer = assistant.ask(item["question"], item.get("history") or ())
+                record.update(
+                    answer=answer.text,
+                    answered=answer.answered,
+                    citations=[c.to_dict() for c in answer.citations],
+                )
+            except QuestionError as exc:
+                failures += 1
+                record.update(answer="", answered=False, citations=[], error=str(exc))
+            record["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.flush()
+    return 0
+
+
+def _open(file: str) -> TextIO:
+    try:
+        return open(file, encoding="utf-8")
+    except OSError as exc:
+        raise QAError(f"cannot read {file}: {exc.strerror}") from None
+
+
+def chat(assistant: Any) -> int:
+    history: list[tuple[str, str]] = []
+    print("Ask about the documents. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("you> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        try:
+            answer = assistant.ask(question, history)
+        except QAError as exc:
+            print(f"error: {exc}")
+            continue
+        print(render(answer))
+        history.append((question, answer.text))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

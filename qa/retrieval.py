@@ -1,0 +1,106 @@
+"""Hybrid retrieval: dense search in Chroma and BM25 over the same chunks, fused by rank."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from index import Embedder, Store, StoredChunk
+from qa.lexical import BM25, terms
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The live chunks of one index generation, with their BM25 index."""
+
+    generation: str
+    chunks: tuple[StoredChunk, ...]
+    bm25: BM25
+    live: frozenset[tuple[str, str]]
+
+
+class HybridRetriever(BaseRetriever):
+    """Reciprocal-rank fusion of Chroma's nearest chunks and BM25's best chunks.
+
+    The BM25 side is built once per process and index generation, from the chunks in the
+    store, and rebuilt only when the manifest changes (another process indexed something).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: Any
+    embedder: Any
+    k: int = 6
+    candidates: int = 20
+    _corpus: Corpus | None = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    def corpus(self) -> Corpus:
+        """The current corpus, rebuilt when the store's manifest has changed."""
+        store: Store = self.store
+        records = store.sources()
+        live = frozenset((r.source, r.digest) for r in records)
+        generation = hashlib.sha256(repr(sorted(live)).encode()).hexdigest()
+        with self._lock:
+            if self._corpus is None or self._corpus.generation != generation:
+                chunks = tuple(store.live_chunks(set(live)))
+                self._corpus = Corpus(generation, chunks, BM25(c.text for c in chunks), live)
+            return self._corpus
+
+    def search(self, query: str, vector: Any = None) -> list[tuple[StoredChunk, float, float]]:
+        """(chunk, fused score, dense similarity) for the best k chunks, best first."""
+        corpus = self.corpus()
+        if not corpus.chunks:
+            return []
+        embedder: Embedder = self.embedder
+        if vector is None:
+            vector = embedder.encode([query])[0]
+        dense = self.store.query(vector, self.candidates, set(corpus.live))
+        fused: dict[str, float] = {}
+        by_id: dict[str, StoredChunk] = {}
+        similarity: dict[str, float] = {}
+        for rank, (chunk, sim) in enumerate(dense):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            by_id[chunk.id] = chunk
+            similarity[chunk.id] = sim
+        for rank, (i, _score) in enumerate(corpus.bm25.top(terms(query), self.candidates)):
+            chunk = corpus.chunks[i]
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            by_id[chunk.id] = chunk
+        best = sorted(fused, key=lambda cid: -fused[cid])[: self.k]
+        missing = [cid for cid in best if cid not in similarity]
+        if missing:
+            import numpy as np
+
+            vectors = embedder.encode([by_id[cid].text for cid in missing])
+            for cid, row in zip(missing, vectors, strict=True):
+                similarity[cid] = float(np.dot(row, vector))
+        return [(by_id[cid], fused[cid], similarity[cid]) for cid in best]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [
+            Document(
+                page_content=chunk.text,
+                id=chunk.id,
+                metadata={
+                    "source": chunk.source,
+                    "start": chunk.start,
+                    "end": chunk.end,
+                    "sentences": chunk.sentences,
+                    "fused": fused,
+                    "similarity": sim,
+                },
+            )
+            for chunk, fused, sim in self.search(query)
+        ]

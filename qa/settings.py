@@ -1,0 +1,73 @@
+"""One frozen settings object, read from QA_* environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from qa.errors import QAError
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("qa", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Each field `name` is read from the variable `QA_NAME`."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    chroma_url: str = ""
+    collection: str = "documents"
+    model_path: str = ""
+    top_k: int = 6
+    max_question_chars: int = 2000
+    bundled: bool = True
+    llm: str = "none"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_timeout: float = 30.0
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = field(default="", repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then QA_* variables, then the non-None overrides (CLI flags)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            raw = env.get(f"QA_{spec.name.upper()}")
+            if raw is not None and raw != "":
+                values[spec.name] = _convert(spec.name, raw, spec.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "data_dir" in values:
+            values["data_dir"] = Path(values["data_dir"]).expanduser()
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _convert(name: str, raw: str, kind: Any) -> Any:
+    kind = str(kind)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise QAError(f"QA_{name.upper()}={raw!r} is not a valid {kind}") from None
+    return raw

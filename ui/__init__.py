@@ -1,0 +1,1 @@
+"""User interfaces over qa: the Gradio chat page, the HTTP API and the Slack bot."""
