@@ -39,7 +39,10 @@ def load_model(path: str) -> Any:
     if not Path(path, "config.json").is_file():
         raise IndexingError(f"No sentence-transformers model in {path}")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
     return SentenceTransformer(path, device="cpu", local_files_only=True)
 
 

@@ -111,10 +111,14 @@ class Assistant:
         force: bool = False,
     ) -> IndexReport:
         """Add or update documents (files or folders); unchanged files are skipped."""
+        from index import find_files
+
+        paths = list(paths)
+        with _translated():
+            list(find_files(paths))  # a missing path fails before anything loads
         with self._lock:
-            store = self.store
-            del store
-            return self._index(list(paths), progress, force)
+            self.store  # noqa: B018 - opens the store (and indexes the bundled article)
+            return self._index(paths, progress, force)
 
     def _index(
         self, paths: Sequence[str | Path], progress: ProgressFactory | None, force: bool

@@ -17,7 +17,7 @@ STOPWORDS = frozenset(
     these they this those through to too under until up very was we were what when where which
     while who whom whose why will with would you your yours yourself yourselves also may might must
     shall upon yet whether per via among amongst within without onto toward towards s t d ll m re
-    ve y much many one ones get got say said tell told called call name named give given
+    ve y much many one ones get got say said
     kind type sort according article text mentioned mention describe described
     """.split()
 )

@@ -1,0 +1,98 @@
+"""Indexing into a real Chroma folder: idempotent, replaces changed files, never half-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import Store, index_paths, open_client
+from index.chunking import chunk_text
+from index.loading import load_document
+
+
+@pytest.fixture
+def store(tmp_path: Path, embedder) -> Store:  # type: ignore[no-untyped-def]
+    return Store(open_client(tmp_path / "data"), embedder)
+
+
+def _docs(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "a.txt").write_text(
+        "Alpha is a bright star. It shines in the north.\n\nAlpha was named in 1820.",
+        encoding="utf-8",
+    )
+    (folder / "b.md").write_text("# Beta\n\nBeta is a quiet planet with two moons.", "utf-8")
+    return folder
+
+
+def test_indexing_twice_adds_nothing(store: Store, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    docs = _docs(tmp_path / "docs")
+    first = index_paths(store, embedder, [docs])
+    count = store.count()
+    second = index_paths(store, embedder, [docs])
+    assert first.added == ["a.txt", "b.md"] and first.chunks == count
+    assert second.unchanged == ["a.txt", "b.md"] and second.chunks == 0
+    assert store.count() == count
+    assert [r.source for r in store.sources()] == ["a.txt", "b.md"]
+
+
+def test_changed_file_replaces_its_old_chunks(store: Store, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    docs = _docs(tmp_path / "docs")
+    index_paths(store, embedder, [docs])
+    (docs / "a.txt").write_text("Alpha is now a dim star.", encoding="utf-8")
+    report = index_paths(store, embedder, [docs])
+    assert report.updated == ["a.txt"] and report.unchanged == ["b.md"]
+    texts = [c.text for c in store.live_chunks() if c.source == "a.txt"]
+    assert texts == ["Alpha is now a dim star."]
+    assert store.count() == len(store.live_chunks())  # old chunks are gone, not hidden
+    assert store.source_text("a.txt") == "Alpha is now a dim star."
+
+
+def test_remove_drops_source_and_chunks(store: Store, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    index_paths(store, embedder, [_docs(tmp_path / "docs")])
+    assert store.remove("a.txt")
+    assert not store.remove("a.txt")
+    assert [r.source for r in store.sources()] == ["b.md"]
+    assert {c.source for c in store.live_chunks()} == {"b.md"}
+    assert store.count() == len(store.live_chunks())
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(store: Store, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    docs = _docs(tmp_path / "docs")
+    (docs / "empty.txt").write_bytes(b"")
+    (docs / "bin.txt").write_bytes(b"\x00\x00\x01")
+    report = index_paths(store, embedder, [docs])
+    assert report.added == ["a.txt", "b.md"]
+    assert sorted(name for name, _ in report.failed) == ["bin.txt", "empty.txt"]
+
+
+def test_interrupted_write_is_invisible_and_cleaned_up(store: Store, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    docs = _docs(tmp_path / "docs")
+    index_paths(store, embedder, [docs])
+    before = store.live_chunks()
+    # A write that stopped after its chunks but before its manifest record: chunks of a
+    # newer version of a.txt sit in the collection, unreferenced.
+    (docs / "a.txt").write_text("Alpha exploded last year.", encoding="utf-8")
+    document = load_document(docs / "a.txt")
+    chunks = chunk_text(document.text)
+    ids = [f"orphan-{i}" for i in range(len(chunks))]
+    store.chunks.upsert(
+        ids=ids,
+        documents=[c.text for c in chunks],
+        metadatas=[
+            {"source": "a.txt", "digest": document.digest, "start": c.start, "end": c.end,
+             "sentences": "[]"}
+            for c in chunks
+        ],
+        embeddings=embedder.embed_documents([c.text for c in chunks]),
+    )
+    assert store.live_chunks() == before  # readers never see the half-written version
+    vector = embedder.embed_query("Alpha exploded")
+    assert all(not c.id.startswith("orphan") for c, _ in store.query(vector, 10))
+    report = index_paths(store, embedder, [docs])  # the rerun finishes the job
+    assert report.updated == ["a.txt"]
+    assert store.count() == len(store.live_chunks())
+    assert [c.text for c in store.live_chunks() if c.source == "a.txt"] == [
+        "Alpha exploded last year."
+    ]

@@ -1,0 +1,112 @@
+"""The sources panel: each cited passage, quoted and highlighted inside its paragraph, as HTML."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from html import escape
+
+from qa import Answer, Citation, QAError
+
+CONTEXT_CHARS = 450
+SourceText = Callable[[str], str]
+
+EMPTY = '<div class="qa-sources-empty">Cited passages appear here, under each answer.</div>'
+
+
+def paragraph_around(text: str, start: int, end: int, limit: int = CONTEXT_CHARS) -> tuple[int, int]:
+    """The (start, end) of the paragraph holding text[start:end], clipped to about ``limit``
+    characters either side of the span at word boundaries."""
+    before = text.rfind("\n\n", 0, start)
+    para_start = 0 if before < 0 else before + 2
+    after = text.find("\n\n", end)
+    para_end = len(text) if after < 0 else after
+    if start - para_start > limit:
+        cut = text.find(" ", start - limit, start)
+        para_start = cut + 1 if cut >= 0 else start - limit
+    if para_end - end > limit:
+        cut = text.rfind(" ", end, end + limit)
+        para_end = cut if cut > end else end + limit
+    return para_start, para_end
+
+
+def _context(citation: Citation, source_text: SourceText) -> str:
+    """The paragraph around a citation with the quoted span in <mark>, all text escaped."""
+    try:
+        if isinstance(source_text, SourceTexts):
+            text = source_text.for_citation(citation)
+        else:
+            text = source_text(citation.source)
+    except QAError:  # the quote alone is still worth showing
+        text = ""
+    if text[citation.start : citation.end] != citation.text:
+        return f"<mark>{escape(citation.text)}</mark>"
+    lo, hi = paragraph_around(text, citation.start, citation.end)
+    lead = "… " if lo > 0 and text[lo - 2 : lo] != "\n\n" else ""
+    tail = " …" if hi < len(text) and text[hi : hi + 2] != "\n\n" else ""
+    return (
+        f"{lead}{escape(text[lo : citation.start])}"
+        f"<mark>{escape(citation.text)}</mark>"
+        f"{escape(text[citation.end : hi])}{tail}"
+    )
+
+
+def render_citation(citation: Citation, source_text: SourceText) -> str:
+    return (
+        f'<div class="qa-citation" id="qa-citation-{citation.n}">'
+        f'<div class="qa-citation-head"><span class="qa-citation-n">[{citation.n}]</span> '
+        f'<span class="qa-citation-source">{escape(citation.source)}</span> '
+        f'<span class="qa-citation-where">characters {citation.start}–{citation.end}</span></div>'
+        f'<blockquote class="qa-citation-quote">{escape(citation.text)}</blockquote>'
+        f'<div class="qa-citation-context-label">In context</div>'
+        f'<p class="qa-citation-context">{_context(citation, source_text)}</p>'
+        f"</div>"
+    )
+
+
+def render_sources(answer: Answer, source_text: SourceText) -> str:
+    """The panel for one answer: its cited passages, or a notice when it was not answered."""
+    question = escape(answer.question)
+    if not answer.answered or not answer.citations:
+        return (
+            f'<div class="qa-sources qa-declined"><div class="qa-sources-title">'
+            f"No passage answers “{question}”</div>"
+            f"<p>The indexed documents don't contain this. Try rephrasing, or ask about "
+            f"something they cover.</p></div>"
+        )
+    items = "".join(render_citation(c, source_text) for c in answer.citations)
+    return (
+        f'<div class="qa-sources"><div class="qa-sources-title">Sources for “{question}”</div>'
+        f"{items}</div>"
+    )
+
+
+def render_error(message: str) -> str:
+    return f'<div class="qa-sources qa-error">{escape(message)}</div>'
+
+
+class SourceTexts:
+    """Each source's full text, fetched once and fetched again when a citation no longer fits
+    (the source was re-indexed since)."""
+
+    def __init__(self, fetch: SourceText) -> None:
+        self._fetch = fetch
+        self._memo: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, source: str) -> str:
+        with self._lock:
+            text = self._memo.get(source)
+        if text is None:
+            text = self._fetch(source)
+            with self._lock:
+                self._memo[source] = text
+        return text
+
+    def for_citation(self, citation: Citation) -> str:
+        text = self(citation.source)
+        if text[citation.start : citation.end] != citation.text:
+            text = self._fetch(citation.source)
+            with self._lock:
+                self._memo[citation.source] = text
+        return text
