@@ -9,25 +9,39 @@ from html import escape
 from qa import Answer, Citation, QAError
 
 CONTEXT_CHARS = 450
+MIN_CONTEXT_CHARS = 160
 SourceText = Callable[[str], str]
 
 EMPTY = '<div class="qa-sources-empty">Cited passages appear here, under each answer.</div>'
 
 
-def paragraph_around(text: str, start: int, end: int, limit: int = CONTEXT_CHARS) -> tuple[int, int]:
-    """The (start, end) of the paragraph holding text[start:end], clipped to about ``limit``
+def paragraph_around(
+    text: str, start: int, end: int, limit: int = CONTEXT_CHARS
+) -> tuple[int, int]:
+    """The (start, end) of the context for text[start:end]: its paragraph, widened by one
+    paragraph either side when that alone says little, clipped to about ``limit``
     characters either side of the span at word boundaries."""
-    before = text.rfind("\n\n", 0, start)
-    para_start = 0 if before < 0 else before + 2
-    after = text.find("\n\n", end)
-    para_end = len(text) if after < 0 else after
-    if start - para_start > limit:
+    lo, hi = _paragraph_start(text, start), _paragraph_end(text, end)
+    if (start - lo) + (hi - end) < MIN_CONTEXT_CHARS:
+        lo = _paragraph_start(text, max(lo - 2, 0))
+        hi = _paragraph_end(text, min(hi + 2, len(text)))
+    if start - lo > limit:
         cut = text.find(" ", start - limit, start)
-        para_start = cut + 1 if cut >= 0 else start - limit
-    if para_end - end > limit:
+        lo = cut + 1 if cut >= 0 else start - limit
+    if hi - end > limit:
         cut = text.rfind(" ", end, end + limit)
-        para_end = cut if cut > end else end + limit
-    return para_start, para_end
+        hi = cut if cut > end else end + limit
+    return lo, hi
+
+
+def _paragraph_start(text: str, at: int) -> int:
+    before = text.rfind("\n\n", 0, at)
+    return 0 if before < 0 else before + 2
+
+
+def _paragraph_end(text: str, at: int) -> int:
+    after = text.find("\n\n", at)
+    return len(text) if after < 0 else after
 
 
 def _context(citation: Citation, source_text: SourceText) -> str:

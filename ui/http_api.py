@@ -1,0 +1,146 @@
+"""The HTTP API for other programs: `POST /api/ask` and `GET /healthz`, with an OpenAPI schema."""
+
+import logging
+import secrets
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import BaseModel, Field
+
+from qa import Assistant, QAError, QuestionError, Settings, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+ASK_CONCURRENCY = 8
+MAX_HISTORY_TURNS = 50
+MAX_TURN_CHARS = 20_000
+
+Turn = tuple[
+    Annotated[str, Field(max_length=MAX_TURN_CHARS)],
+    Annotated[str, Field(max_length=MAX_TURN_CHARS)],
+]
+
+
+class AskRequest(BaseModel):
+    """A question, and the conversation so far for follow-ups."""
+
+    question: str = Field(
+        description="The question; must not be empty or longer than the server's limit "
+        "(QA_MAX_QUESTION_CHARS, 2000 by default).",
+        examples=["Which leaders did Putin call?"],
+    )
+    history: list[Turn] = Field(
+        default_factory=list,
+        max_length=MAX_HISTORY_TURNS,
+        description="Earlier [question, answer] pairs, oldest first.",
+        examples=[[["Which leaders did Putin call?", "Putin told President Emmanuel Macron…"]]],
+    )
+
+
+class CitationOut(BaseModel):
+    """A verbatim passage: the source's text[start:end] == text; shown as marker [n]."""
+
+    n: int
+    text: str
+    source: str
+    start: int
+    end: int
+    score: float
+
+
+class AskResponse(BaseModel):
+    """The same JSON as `qa ask --json`."""
+
+    answer: str
+    answered: bool = Field(description="False when the documents don't answer the question.")
+    citations: list[CitationOut]
+    question: str
+    search_query: str
+    backend: str
+    notes: list[str]
+
+
+class Health(BaseModel):
+    status: str
+    sources: int
+
+
+def parse_auth(auth: str) -> tuple[str, str] | None:
+    """``"user:password"`` from settings as a pair; None when auth is off."""
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise QAError("QA_AUTH must look like user:password (or be empty for no login)")
+    return user, password
+
+
+def _guard(credentials: tuple[str, str] | None) -> Any:
+    """A dependency that demands HTTP basic auth when credentials are configured."""
+    basic = HTTPBasic(auto_error=False)
+
+    def check(given: Annotated[HTTPBasicCredentials | None, Depends(basic)]) -> None:
+        if credentials is None:
+            return
+        ok = given is not None and all(
+            secrets.compare_digest(a.encode(), b.encode())
+            for a, b in zip((given.username, given.password), credentials, strict=True)
+        )
+        if not ok:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "Log in with the server's user and password (HTTP basic auth)",
+                headers={"WWW-Authenticate": "Basic"},
+            )
+
+    return check
+
+
+def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
+    """The routes, bound to one assistant; mounted before the chat page so they win."""
+    router = APIRouter()
+    slots = threading.BoundedSemaphore(ASK_CONCURRENCY)
+    guard = _guard(parse_auth(settings.auth))
+
+    @router.post(
+        "/api/ask",
+        response_model=AskResponse,
+        dependencies=[Depends(guard)],
+        responses={422: {"description": "Empty or over-long question, or malformed history"}},
+        summary="Answer a question from the indexed documents",
+    )
+    def ask(request: AskRequest) -> dict[str, Any]:
+        """Answer with verbatim citations; `answered` is false when the documents don't say."""
+        history = [tuple(turn) for turn in request.history]
+        try:
+            with slots:
+                return assistant.ask(request.question, history).to_dict()
+        except QuestionError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+        except StoreUnavailable as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+        except QAError as exc:
+            log.warning("ask failed: %s", exc)
+            raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, str(exc)) from None
+
+    @router.get("/healthz", response_model=Health, summary="Liveness and readiness")
+    def healthz() -> dict[str, Any]:
+        try:
+            return {"status": "ok", "sources": len(assistant.sources())}
+        except QAError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+
+    return router
+
+
+def create_api(assistant: Assistant, settings: Settings) -> FastAPI:
+    """A FastAPI app with only the HTTP API (the chat page is mounted on it by ui.server)."""
+    app = FastAPI(
+        title="qa",
+        summary="Ask questions of your documents; answers quote them verbatim, with citations.",
+        version="0.1.0",
+    )
+    app.include_router(api_router(assistant, settings))
+    return app

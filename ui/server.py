@@ -1,0 +1,61 @@
+"""One web server: the HTTP API routes first, the Gradio chat page mounted at `/`."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from qa import Assistant, Settings, build_assistant
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"]
+MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]
+
+
+def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
+    """The ASGI app: `/api/ask`, `/healthz`, `/docs` and the chat page at `/`."""
+    from ui.offline import quiet
+
+    quiet()
+    import gradio as gr
+
+    from qa import bundled_article
+    from ui.chat_page import EXAMPLES, build_page
+    from ui.http_api import create_api, parse_auth
+    from ui.style import CSS
+
+    assistant = assistant or build_assistant(settings)
+    credentials = parse_auth(settings.auth)
+    bundled = bundled_article().name
+    examples = EXAMPLES if any(r.source == bundled for r in assistant.sources()) else ()
+    app = create_api(assistant, settings)
+    theme = gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    return gr.mount_gradio_app(
+        app,
+        build_page(assistant, examples),
+        path="/",
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=credentials,
+        auth_message="Log in with the user and password from QA_AUTH.",
+        footer_links=["api"],
+        run_history=False,
+        theme=theme,
+        css=CSS,
+        ssr_mode=False,
+        mcp_server=False,
+    )
+
+
+def serve(settings: Settings) -> None:
+    """Build the app (indexing the bundled article on first run), then serve until Ctrl-C."""
+    import uvicorn
+
+    assistant = build_assistant(settings)
+    app = create_app(settings, assistant)
+    assistant.ask("warm up")  # loads the model and lexical index before the first visitor
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"qa: chat page on {url}/  HTTP API docs on {url}/docs", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

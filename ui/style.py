@@ -1,0 +1,40 @@
+"""The chat page's stylesheet: cited passages as cards, the quoted span highlighted."""
+
+CSS = """
+#qa-intro h2 { margin-bottom: 0.2em; }
+#qa-examples { gap: 0.5em; flex-wrap: wrap; }
+#qa-examples button { flex: 0 1 auto !important; min-width: 0 !important; }
+.qa-sources-title {
+  font-weight: 600; font-size: 1.05em; margin: 0.6em 0 0.5em;
+  color: var(--body-text-color);
+}
+.qa-citation {
+  border: 1px solid var(--border-color-primary); border-left: 4px solid var(--color-accent);
+  border-radius: var(--radius-lg); padding: 0.8em 1em; margin-bottom: 0.8em;
+  background: var(--background-fill-secondary);
+}
+.qa-citation-head { font-size: 0.9em; color: var(--body-text-color-subdued); }
+.qa-citation-n { font-weight: 700; color: var(--color-accent); }
+.qa-citation-source { font-weight: 600; color: var(--body-text-color); }
+.qa-citation-quote {
+  margin: 0.5em 0; padding: 0.1em 0 0.1em 0.8em; font-size: 1.02em;
+  border-left: 3px solid var(--border-color-primary); color: var(--body-text-color);
+}
+.qa-citation-context-label {
+  font-size: 0.78em; text-transform: uppercase; letter-spacing: 0.05em;
+  color: var(--body-text-color-subdued); margin-top: 0.4em;
+}
+.qa-citation-context {
+  margin: 0.2em 0 0; line-height: 1.55; white-space: pre-line; color: var(--body-text-color);
+}
+.qa-citation-context mark {
+  background: #fde68a; color: #1f2937; padding: 0.05em 0.15em; border-radius: 3px;
+}
+.qa-declined, .qa-error, .qa-sources-empty, .qa-sources-wait {
+  border-radius: var(--radius-lg); padding: 0.8em 1em; margin-top: 0.6em;
+}
+.qa-declined { border: 1px dashed #d97706; background: rgba(251, 191, 36, 0.12); }
+.qa-declined p { margin: 0.3em 0 0; color: var(--body-text-color-subdued); }
+.qa-error { border: 1px solid #dc2626; background: rgba(248, 113, 113, 0.12); }
+.qa-sources-empty, .qa-sources-wait { color: var(--body-text-color-subdued); }
+"""
