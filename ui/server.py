@@ -58,4 +58,10 @@ def serve(settings: Settings) -> None:
     assistant.ask("warm up")  # loads the model and lexical index before the first visitor
     url = f"http://{settings.host}:{settings.port}"
     print(f"qa: chat page on {url}/  HTTP API docs on {url}/docs", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+    )

@@ -10,6 +10,7 @@ from qa import Answer, Citation, QAError
 
 CONTEXT_CHARS = 450
 MIN_CONTEXT_CHARS = 160
+READ_AS_CHARS = 200
 SourceText = Callable[[str], str]
 
 EMPTY = '<div class="qa-sources-empty">Cited passages appear here, under each answer.</div>'
@@ -84,15 +85,25 @@ def render_sources(answer: Answer, source_text: SourceText) -> str:
     if not answer.answered or not answer.citations:
         return (
             f'<div class="qa-sources qa-declined"><div class="qa-sources-title">'
-            f"No passage answers “{question}”</div>"
+            f"No passage answers “{question}”</div>{_read_as(answer)}"
             f"<p>The indexed documents don't contain this. Try rephrasing, or ask about "
             f"something they cover.</p></div>"
         )
     items = "".join(render_citation(c, source_text) for c in answer.citations)
     return (
         f'<div class="qa-sources"><div class="qa-sources-title">Sources for “{question}”</div>'
-        f"{items}</div>"
+        f"{_read_as(answer)}{items}</div>"
     )
+
+
+def _read_as(answer: Answer) -> str:
+    """How a follow-up was read with the conversation, when that differs from its words."""
+    query = answer.search_query
+    if not query or query == answer.question:
+        return ""
+    if len(query) > READ_AS_CHARS:
+        query = query[: query.rfind(" ", 0, READ_AS_CHARS)] + " …"
+    return f'<div class="qa-read-as">Read with the conversation as: “{escape(query)}”</div>'
 
 
 def render_error(message: str) -> str:

@@ -8,6 +8,9 @@ CSS = """
   font-weight: 600; font-size: 1.05em; margin: 0.6em 0 0.5em;
   color: var(--body-text-color);
 }
+.qa-read-as {
+  font-size: 0.88em; color: var(--body-text-color-subdued); margin: -0.3em 0 0.6em;
+}
 .qa-citation {
   border: 1px solid var(--border-color-primary); border-left: 4px solid var(--color-accent);
   border-radius: var(--radius-lg); padding: 0.8em 1em; margin-bottom: 0.8em;
