@@ -77,13 +77,12 @@ class ChatSession:
         yield "", chat.messages, chat, '<div class="qa-sources-wait">Searching the documents…</div>'
         try:
             answer = None
-            for answer in self.assistant.stream(question, list(chat.pairs)):
+            for answer in self.assistant.stream(question, list(chat.pairs)):  # the last is whole
                 chat.messages[-1] = {"role": "assistant", "content": format_answer(answer)}
-                if answer.citations or not answer.answered:
-                    break  # the complete answer
                 yield "", chat.messages, chat, _keep()
                 time.sleep(self.word_delay)
-            assert answer is not None
+            if answer is None:
+                raise QAError("the assistant returned no answer")
             chat.messages[-1] = {"role": "assistant", "content": format_answer(answer)}
             chat.pairs.append((question, answer.text if answer.answered else ""))
             yield "", chat.messages, chat, render_sources(answer, self.texts)
