@@ -69,9 +69,7 @@ class SlackConfig:
                     "SLACK_SIGNING_SECRET is not set: HTTP events need the Signing Secret from "
                     "Basic Information > App Credentials (or set SLACK_APP_TOKEN for Socket Mode)"
                 )
-            if not _SECRET.fullmatch(self.signing_secret) or _ANY_TOKEN.match(
-                self.signing_secret
-            ):
+            if not _SECRET.fullmatch(self.signing_secret):
                 raise SlackConfigError(
                     "SLACK_SIGNING_SECRET is malformed: paste the Signing Secret from Basic "
                     "Information > App Credentials (letters and digits, not a token)"

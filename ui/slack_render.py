@@ -7,7 +7,10 @@ from typing import Any
 from qa import Answer, Citation
 
 SECTION_LIMIT = 3000  # Slack rejects a section whose text is longer
-APOLOGY = "Sorry, something went wrong while answering that. The error has been logged; please try again later."
+APOLOGY = (
+    "Sorry, something went wrong while answering that. "
+    "The error has been logged; please try again later."
+)
 Block = dict[str, Any]
 
 
@@ -27,7 +30,8 @@ def _section(mrkdwn: str) -> Block:
 def citation_blocks(citation: Citation) -> list[Block]:
     """The passage as a block quote, then a small line naming its source."""
     quoted = "\n".join(f">{escape(line)}" for line in _clip(citation.text).splitlines() or [""])
-    where = f"[{citation.n}] *{escape(citation.source)}*, characters {citation.start}–{citation.end}"
+    span = f"characters {citation.start}–{citation.end}"
+    where = f"[{citation.n}] *{escape(citation.source)}*, {span}"
     return [
         _section(quoted),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": where}]},

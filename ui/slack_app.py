@@ -1,0 +1,165 @@
+"""The Bolt app: acknowledge each mention or DM at once, then answer in its thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from qa import Assistant, QuestionError
+from ui.slack_config import SlackConfig, SlackConfigError, redact
+from ui.slack_messages import is_question, question_text, thread_history
+from ui.slack_render import APOLOGY, answer_message, notice_message
+
+if TYPE_CHECKING:
+    from slack_bolt import App, BoltContext
+    from slack_sdk import WebClient
+
+log = logging.getLogger("ui.slack")
+WORKING_REACTION = "eyes"
+
+
+class SeenEvents:
+    """Keys of the events already taken, so a retried or doubled event is answered once."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def first(self, *keys: str) -> bool:
+        """True the first time any of these keys is seen; False if one was seen before."""
+        with self._lock:
+            if any(key in self._keys for key in keys if key):
+                return False
+            for key in keys:
+                if key:
+                    self._keys[key] = None
+            while len(self._keys) > self._capacity:
+                self._keys.popitem(last=False)
+            return True
+
+
+def quiet_logger() -> logging.Logger:
+    """Bolt's base logger, at WARNING: at INFO Bolt logs whole request bodies."""
+    logger = logging.getLogger("ui.slack.bolt")
+    logger.setLevel(logging.WARNING)
+    return logger
+
+
+def build_app(assistant: Assistant, config: SlackConfig) -> App:
+    """A Bolt app answering `app_mention` and `message.im` events with ``assistant``."""
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    client = WebClient(token=config.bot_token, base_url=config.api_url, logger=quiet_logger())
+    identity = check_token(client, config)
+    log.info("connected to Slack as %s (%s)", identity.get("user"), identity.get("team"))
+    app = App(
+        name="qa",
+        client=client,
+        signing_secret=config.signing_secret,
+        request_verification_enabled=config.http,
+        token_verification_enabled=False,
+        logger=quiet_logger(),
+    )
+    answerer = Answerer(assistant, config.secrets())
+    app.event("app_mention")(ack=_ack, lazy=[answerer.on_mention])
+    app.event("message")(ack=_ack, lazy=[answerer.on_message])
+    return app
+
+
+def check_token(client: WebClient, config: SlackConfig) -> Mapping[str, Any]:
+    """auth.test, turned into a start-up error that says what to fix."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        return client.auth_test().data  # type: ignore[return-value]
+    except SlackApiError as exc:
+        reason = exc.response.get("error", "unknown error")
+        raise SlackConfigError(
+            f"Slack rejected SLACK_BOT_TOKEN ({reason}): reinstall the app to your workspace "
+            "and copy its Bot User OAuth Token again"
+        ) from None
+    except OSError as exc:
+        raise SlackConfigError(
+            f"Cannot reach Slack's Web API at {config.api_url} ({redact(str(exc))}): "
+            "check the network or SLACK_API_URL"
+        ) from None
+
+
+def _ack(ack: Any) -> None:
+    ack()
+
+
+class Answerer:
+    """The lazy listeners: work out the question, ask the assistant, reply in the thread."""
+
+    def __init__(self, assistant: Assistant, secrets: tuple[str, ...] = ()) -> None:
+        self.assistant = assistant
+        self.seen = SeenEvents()
+        self._secrets = secrets
+
+    def on_mention(self, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        self.answer(body, client, context)
+
+    def on_message(self, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if body.get("event", {}).get("channel_type") == "im":
+            self.answer(body, client, context)
+
+    def answer(self, body: Mapping[str, Any], client: WebClient, context: BoltContext) -> None:
+        event = body.get("event") or {}
+        if not is_question(event, context.bot_user_id):
+            return
+        channel, ts = str(event.get("channel", "")), str(event["ts"])
+        event_id = str(body.get("event_id", ""))
+        if not channel or not self.seen.first(event_id, f"{channel}/{ts}"):
+            return
+        thread_ts = str(event.get("thread_ts") or ts)
+        self._call(client.reactions_add, channel=channel, timestamp=ts, name=WORKING_REACTION)
+        try:
+            history = self._history(client, context, channel, thread_ts, ts)
+            reply = answer_message(
+                self.assistant.ask(question_text(event.get("text", "")), history)
+            )
+        except QuestionError as exc:
+            reply = notice_message(f"{exc}.")
+        except Exception as exc:
+            self._log_failure(f"could not answer event {event_id} in {channel}", exc)
+            reply = notice_message(APOLOGY)
+        self._call(
+            client.chat_postMessage,
+            channel=channel,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            **reply,
+        )
+
+    def _history(
+        self, client: WebClient, context: BoltContext, channel: str, thread_ts: str, ts: str
+    ) -> list[tuple[str, str]]:
+        if thread_ts == ts:
+            return []
+        response = self._call(
+            client.conversations_replies, channel=channel, ts=thread_ts, limit=200
+        )
+        if response is None:
+            return []
+        messages = response.get("messages") or []
+        return thread_history(messages, context.bot_user_id, context.bot_id, before=ts)
+
+    def _call(self, method: Any, **kwargs: Any) -> Any:
+        """A Web API call whose failure is logged, not raised: the answer still goes out."""
+        try:
+            return method(**kwargs)
+        except Exception as exc:
+            self._log_failure(f"Slack call {method.__name__} failed", exc)
+            return None
+
+    def _log_failure(self, what: str, exc: BaseException) -> None:
+        detail = "".join(traceback.format_exception(exc)).rstrip()
+        log.error("%s:\n%s", what, redact(detail, self._secrets))
