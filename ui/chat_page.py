@@ -137,7 +137,7 @@ def build_page(assistant: Assistant, examples: Sequence[str] = EXAMPLES) -> gr.B
         )
         chatbot = gr.Chatbot(
             elem_id="qa-chat",
-            height=380,
+            height=300,
             show_label=False,
             latex_delimiters=[],
             feedback_options=None,
@@ -155,7 +155,7 @@ def build_page(assistant: Assistant, examples: Sequence[str] = EXAMPLES) -> gr.B
                 autofocus=True,
             )
             send = gr.Button("Ask", variant="primary", elem_id="qa-send", scale=1, min_width=80)
-            reset = gr.Button("New chat", elem_id="qa-clear", scale=1, min_width=80)
+            reset = gr.Button("Clear", elem_id="qa-clear", scale=1, min_width=90)
         buttons = []
         if examples:
             with gr.Row(elem_id="qa-examples"):
