@@ -43,10 +43,19 @@ class SeenEvents:
             return True
 
 
+class _SameToken(logging.Filter):
+    """Drop Bolt's warning that SLACK_BOT_TOKEN (which Bolt reads itself) yields to our client."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in str(record.msg)
+
+
 def quiet_logger() -> logging.Logger:
     """Bolt's base logger, at WARNING: at INFO Bolt logs whole request bodies."""
     logger = logging.getLogger("ui.slack.bolt")
     logger.setLevel(logging.WARNING)
+    if not logger.filters:
+        logger.addFilter(_SameToken())
     return logger
 
 

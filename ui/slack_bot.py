@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from qa import QAError, Settings, build_assistant
 from ui.slack_config import SlackConfig, redact
@@ -65,7 +66,12 @@ def run_bot(
         finally:
             server.server_close()
         return
+    log.info("connecting to Slack over Socket Mode")
+    socket_mode_handler(app, config).start()
+
+
+def socket_mode_handler(app: Any, config: SlackConfig) -> Any:
+    """Bolt's Socket Mode handler; it opens its connection through the app's WebClient."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    log.info("connecting to Slack over Socket Mode")
-    SocketModeHandler(app, app_token=config.app_token).start()
+    return SocketModeHandler(app, app_token=config.app_token, web_client=app.client)

@@ -126,9 +126,13 @@ def test_thread_follow_up_uses_the_earlier_turns_as_history(fake, events_url, ar
     assert second.args["text"] == expected.text
 
 
-def test_question_the_documents_cannot_answer_gets_a_short_reply(fake, events_url):
-    send_event(events_url, mention(fake, "C0DECLINE", "Who is the president of Brazil?"))
-    [reply] = replies(fake, "C0DECLINE")
+def test_question_the_documents_cannot_answer_gets_a_short_reply(fake, tmp_path):
+    from qa import Assistant
+
+    nothing_indexed = Assistant(data_dir=tmp_path / "store", bundled=False)
+    for url in serve(nothing_indexed, fake):
+        send_event(url, mention(fake, "C0DECLINE", "Who is the president of Brazil?"))
+        [reply] = replies(fake, "C0DECLINE")
     assert reply.args["text"].startswith("The documents don't say")
     assert [b["type"] for b in reply.args["blocks"]] == ["section"]
 
@@ -281,3 +285,72 @@ def test_run_bot_reports_missing_tokens_before_loading_anything(tmp_path: Path):
     with pytest.raises(SlackConfigError, match="SLACK_BOT_TOKEN is not set"):
         run_bot(Settings(data_dir=tmp_path), http=True, port=0, env={})
     assert not (tmp_path / "chroma.sqlite3").exists()
+
+
+def test_qa_slack_http_answers_signed_events_and_keeps_tokens_out_of_its_log(fake, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.url,
+        "QA_DATA_DIR": str(tmp_path / "store"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    for name in ("SLACK_APP_TOKEN", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        env.pop(name, None)
+    command = [sys.executable, "-m", "qa.cli", "slack", "--http", "--port", str(port)]
+    log = tmp_path / "bot.log"
+    with open(log, "w") as out:
+        bot = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/slack/events"
+        wait_for(lambda: bot.poll() is not None or "listening" in log.read_text(), timeout=60)
+        assert bot.poll() is None, log.read_text()
+        assert send_event(url, mention(fake, "C0PROCESS", "x"), secret="0" * 32)[0] == 401
+        assert send_event(url, mention(fake, "C0PROCESS", QUESTION))[0] == 200
+        assert "Scholz" in replies(fake, "C0PROCESS")[0].args["text"]
+    finally:
+        bot.terminate()
+        bot.wait(timeout=10)
+    text = log.read_text()
+    assert "connected to Slack as qa" in text
+    assert BOT_TOKEN not in text and SIGNING_SECRET not in text and "<@" not in text
+
+
+def test_missing_slack_bolt_names_the_install_command(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['slack_bolt'] = None\n"
+        "from qa import Settings, QAError\n"
+        "from ui.slack_bot import run_bot\n"
+        "try:\n"
+        f"    run_bot(Settings(data_dir={str(tmp_path)!r}), env={{}})\n"
+        "except QAError as exc:\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "pip install 'qa[slack]'" in result.stdout
+
+
+def test_socket_mode_connects_through_the_configured_api_url(fake, article_assistant):
+    from ui.slack_app import build_app
+    from ui.slack_bot import socket_mode_handler
+
+    config = SlackConfig(BOT_TOKEN, app_token="xapp-1-A0QAAPP-1-fake", api_url=fake.url)
+    handler = socket_mode_handler(build_app(article_assistant, config), config)
+    try:
+        assert handler.client.web_client.base_url == fake.url
+        assert handler.client.app_token == config.app_token
+    finally:
+        handler.client.close()
