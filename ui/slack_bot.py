@@ -54,8 +54,8 @@ def run_bot(
     config = SlackConfig.from_env(os.environ if env is None else env, http=http)
     configure_logging(config.secrets())
     assistant = build_assistant(settings)
+    app = build_app(assistant, config)  # checks the bot token with auth.test first
     assistant.sources()  # open the store and load the model before the first question
-    app = build_app(assistant, config)
     if config.http:
         from ui.slack_http import EVENTS_PATH, make_server
 
