@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer
-from qa.conversation import normalise_history, search_query, strip_markers
+from qa.conversation import (
+    normalise_history,
+    referents,
+    search_query,
+    strip_markers,
+)
+from qa.lexical import terms
 from qa.errors import QAError, QuestionError, SourceError, StoreUnavailable
 from qa.settings import Settings
 
@@ -20,6 +26,7 @@ if TYPE_CHECKING:
 
     from index import Embedder, IndexReport, SourceRecord, Store
     from index.indexer import ProgressFactory
+    from qa import extractive
     from qa.retrieval import HybridRetriever
 
 BUNDLED_SOURCE = "article.txt"
@@ -62,7 +69,8 @@ class Assistant:
         self._store: Store | None = None
         self._embedder: Embedder | None = None
         self._retriever: HybridRetriever | None = None
-        self._vectors: dict[tuple[str, int, int, str], NDArray[np.float32]] = {}
+        self._vectors: dict[tuple[str, int, int, str, str], NDArray[np.float32]] = {}
+        self._words: dict[str, NDArray[np.float32]] = {}
         self._chain: Any = None
 
     def __repr__(self) -> str:
@@ -187,45 +195,88 @@ class Assistant:
     def _answer(self, question: str, history: list[tuple[str, str]]) -> Answer:
         from qa import extractive
 
+        ranking = self.rank(question, history)
+        confidence = extractive.confidence(ranking)
+        if not confidence:
+            return extractive.decline(question, ranking.query)
+        text, citations = extractive.compose(extractive.choose(ranking.ranked), confidence)
+        return Answer(text, citations, True, question, ranking.query, "extractive")
+
+    def rank(self, question: str, history: Sequence[tuple[str, str]] = ()) -> extractive.Ranking:
+        """The search query and the candidate sentences, best first, with what scored them."""
+        from qa import extractive
+
         retriever = self.retriever
         query = search_query(question, history)
-        embedder = self.embedder
-        vectors = embedder.encode([question] if query == question else [question, query])
-        hits = retriever.search(query, vectors[-1])
+        texts = list(dict.fromkeys([question, query]))
+        vectors = dict(zip(texts, self.embedder.encode(texts), strict=True))
+        hits = retriever.search(query, vectors[query])
         corpus = retriever.corpus()
         found = extractive.candidates(hits)
-        if not found:
-            return extractive.decline(question, query)
-        ranked = extractive.score_candidates(
-            question,
-            query,
-            found,
-            vectors[0],
-            vectors[1] if len(vectors) > 1 else None,
-            self._sentence_vectors(found, corpus.generation),
-            corpus.bm25,
-            [strip_markers(answer) for _q, answer in history],
+        sentence_vectors = self._text_vectors(
+            [(c.source, c.start, c.end, "s") for c in found],
+            [c.text for c in found],
+            corpus.generation,
         )
-        confidence = extractive.support(
-            ranked[0], extractive.unknown_names(question, corpus.bm25)
+        window_vectors = self._text_vectors(
+            [(c.source, c.start, c.end, "w") for c in found],
+            [extractive.window(c) for c in found],
+            corpus.generation,
         )
-        if confidence < extractive.DEFAULT_WEIGHTS.threshold:
-            return extractive.decline(question, query)
-        text, citations = extractive.compose(extractive.choose(ranked), confidence)
-        return Answer(text, citations, True, question, query, "extractive")
+        previous = [strip_markers(answer) for _q, answer in history]
 
-    def _sentence_vectors(self, found: Sequence[Any], generation: str) -> NDArray[np.float32]:
+        def score(asked: str) -> extractive.Ranking:
+            return extractive.score_candidates(
+                asked,
+                query,
+                found,
+                vectors[asked],
+                sentence_vectors,
+                window_vectors,
+                corpus.bm25,
+                self._word_vectors,
+                previous,
+            )
+
+        ranking = score(question)
+        pointed = referents(question, history)
+        if pointed:
+            # "How did they react?": the answer is about whom "they" points at
+            ranking = ranking.restricted(
+                lambda c: bool(pointed & set(terms(extractive.window(c))))
+            )
+        return ranking
+
+    def _word_vectors(self, words: list[str]) -> NDArray[np.float32]:
+        """Embeddings of single words, cached for the life of the assistant."""
         import numpy as np
 
-        keys = [(c.source, c.start, c.end, generation) for c in found]
         with self._lock:
-            missing = [i for i, key in enumerate(keys) if key not in self._vectors]
-            if len(self._vectors) > 200_000:
-                self._vectors.clear()
-                missing = list(range(len(keys)))
+            known = {w: self._words[w] for w in words if w in self._words}
+        missing = [w for w in dict.fromkeys(words) if w not in known]
         if missing:
-            fresh = self.embedder.encode([found[i].text for i in missing])
+            known.update(zip(missing, self.embedder.encode(missing), strict=True))
             with self._lock:
-                for i, row in zip(missing, fresh, strict=True):
-                    self._vectors[keys[i]] = row
-        return np.stack([self._vectors[key] for key in keys])
+                if len(self._words) > 500_000:
+                    self._words.clear()
+                self._words.update(known)
+        return np.stack([known[w] for w in words])
+
+    def _text_vectors(
+        self, keys: Sequence[tuple[str, int, int, str]], texts: Sequence[str], generation: str
+    ) -> NDArray[np.float32]:
+        """Embeddings of candidate sentences, cached per index generation."""
+        import numpy as np
+
+        full = [(*key, generation) for key in keys]
+        with self._lock:
+            known = {key: self._vectors[key] for key in full if key in self._vectors}
+        missing = [i for i, key in enumerate(full) if key not in known]
+        if missing:
+            fresh = self.embedder.encode([texts[i] for i in missing])
+            known.update((full[i], row) for i, row in zip(missing, fresh, strict=True))
+            with self._lock:
+                if len(self._vectors) > 200_000:
+                    self._vectors.clear()
+                self._vectors.update(known)
+        return np.stack([known[key] for key in full]) if full else np.zeros((0, 384), np.float32)

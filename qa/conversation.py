@@ -40,13 +40,44 @@ def is_follow_up(question: str, history: History) -> bool:
     return bool(_DEPENDENT.search(question)) or len(terms(question)) <= 2
 
 
+_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|von\s+)?[A-Z][\w'’-]*)*")
+
+
 def search_query(question: str, history: History) -> str:
-    """The question, completed with the last turn's question and answer when it is a follow-up."""
+    """The question, completed from the last turn when it is a follow-up.
+
+    The last question is added whole (it says what the topic is) and the last answer only
+    through its names (who or what "they" and "it" point at), so the search does not simply
+    find the previous answer again.
+    """
     if not is_follow_up(question, history):
         return question
+    return " ".join([question, history[-1][0], *_names(question, history[-1][1])]).strip()
+
+
+_POINTER = re.compile(
+    r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|its|this|that|these|those)\b",
+    re.IGNORECASE,
+)
+
+
+def referents(question: str, history: History) -> set[str]:
+    """Stems of the names a pronoun in a follow-up can point at: those the last answer
+    brought in (not those of the last question, which the answer was about)."""
+    if not history or not _POINTER.search(question):
+        return set()
     last_question, last_answer = history[-1]
-    answer = _MARKER.sub("", last_answer)
-    return f"{question} {last_question} {answer[:300]}".strip()
+    known = set(terms(last_question)) | set(terms(question))
+    return {t for name in _names(question, last_answer) for t in terms(name)} - known
+
+
+def _names(question: str, answer: str) -> list[str]:
+    names: list[str] = []
+    for match in _NAME.finditer(_MARKER.sub("", answer)):
+        name = match.group(0)
+        if name.lower() not in question.lower() and name not in names and len(name) > 2:
+            names.append(name)
+    return names[:8]
 
 
 def strip_markers(text: str) -> str:

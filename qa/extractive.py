@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,25 +18,51 @@ DECLINE_TEXT = "The documents don't say: no indexed passage answers this questio
 MAX_ANSWER_CHARS = 350
 
 
+FEATURES = (
+    "dense",  # cosine of question and sentence
+    "lexical",  # share of the question's weighted terms found in the sentence
+    "context",  # share of the question's weighted terms found in the sentence's chunk
+    "rank",  # 1 / (1 + rank of the chunk in hybrid retrieval)
+    "type_ok",  # the sentence holds what the question asks for (a date, a number, a name)
+    "repeated",  # the sentence was already given in an earlier answer
+    "novel",  # the sentence says something the question does not
+    "short",  # the sentence is under 40 characters
+    "soft",  # like lexical, but a question word also counts by its nearest sentence word
+    "soft_context",  # soft coverage of the question by the whole chunk
+    "dense_window",  # cosine of question and the sentence read with the one before it
+    "named_focus",  # what the question asks about stands next to a name: "President Joe Biden"
+)
+SUPPORT_FEATURES = (
+    "score",  # the best sentence's score
+    "dense",
+    "lexical",
+    "context",
+    "type_ok",
+    "unknown",  # share of the question's names and numbers found nowhere in the corpus
+    "missing",  # weighted share of the question's terms absent from the best chunk
+    "margin",  # best score minus the runner-up's
+    "soft_context",  # soft coverage of the question by the best sentence's chunk
+    "worst",  # how well the least-covered question word is matched in that chunk
+    "focus",  # how well what the question asks about ("population") is matched there
+    "type_context",  # that chunk holds the kind of thing the question asks for
+    "names_missing",  # share of the question's names and numbers absent from the best sentence
+)
+
+
 @dataclass(frozen=True)
 class Weights:
-    """How sentence features add up, and where the decline threshold sits (calibrated)."""
+    """Sentence-score weights and the decline model (calibrated by benchmarks/calibrate.py)."""
 
-    dense: float = 1.0
-    lexical: float = 0.6
-    context: float = 0.25
-    rank: float = 0.1
-    answer_type: float = 0.15
-    repeat: float = 0.6
-    second_margin: float = 0.12
-    # logistic support model for the best sentence
-    bias: float = -6.0
-    w_dense: float = 6.0
-    w_lexical: float = 2.5
-    w_key: float = 3.0
-    w_unknown: float = -3.0
-    w_type: float = 1.0
-    threshold: float = 0.5
+    sentence: tuple[float, ...] = (
+        2.5, 1.054, 0.959, 0.539, 2.09, -3.0, 0.25, -0.66, 2.986, 2.156, 3.46, 0.772,
+    )
+    support: tuple[float, ...] = (
+        0.0512, 2.8515, 0.4208, -0.4974, 1.4965, -1.0, 0.4974, 0.1396, -4.0444, 2.4707,
+        0.2276, 0.9639, -0.8727,
+    )
+    support_bias: float = -3.1892
+    threshold: float = 0.1729
+    second_margin: float = 1.0
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -44,7 +70,7 @@ DEFAULT_WEIGHTS = Weights()
 
 @dataclass(frozen=True)
 class Candidate:
-    """One sentence of a retrieved chunk, with its features."""
+    """One sentence of a retrieved chunk, with its features and score."""
 
     source: str
     start: int
@@ -52,12 +78,12 @@ class Candidate:
     text: str
     context: str
     rank: int
-    dense: float = 0.0
-    lexical: float = 0.0
-    context_lexical: float = 0.0
-    type_ok: float = 1.0
-    repeated: bool = False
+    previous: str = ""
+    features: tuple[float, ...] = ()
     score: float = 0.0
+
+    def feature(self, name: str) -> float:
+        return self.features[FEATURES.index(name)]
 
 
 # What a question asks for, and what evidence of that looks like.
@@ -67,9 +93,9 @@ _MONTHS = (
 )
 _TIME_EVIDENCE = re.compile(
     rf"\b(\d{{3,4}}s?|\d{{1,2}}(st|nd|rd|th)|{_MONTHS}|centur(y|ies)|decades?|years?|"
-    r"today|yesterday|tomorrow|morning|evening|night|weeks?|months?|days?|hours?|minutes?|"
-    r"spring|summer|autumn|winter|era|period|age|bc|ad|bce|ce|since|until|before|after|during|"
-    r"earlier|later|ago|recently|currently|now|then|once)\b",
+    r"today|tonight|yesterday|tomorrow|morning|afternoon|evening|night|weeks?|months?|days?|"
+    r"hours?|minutes?|spring|summer|autumn|winter|eras?|ages?|periods?|times?|bc|ad|bce|ce|"
+    r"ago|future|soon|recently|formerly|currently|annual|daily|weekly|monthly|dynasty|reign)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = (
@@ -81,8 +107,8 @@ _NUMBER_WORDS = (
 )
 _QUANTITY_EVIDENCE = re.compile(rf"(\d|%|\b({_NUMBER_WORDS})\b)", re.IGNORECASE)
 _TIME_QUESTION = re.compile(
-    r"^\s*(when\b|since when|until when|(in |by |from )?(what|which) (year|date|day|month|"
-    r"time|century|decade|period|era)s?\b|how long ago)",
+    r"(^\s*(\w+\s+)?when\b|\b(what|which) (year|date|day|month|time|century|decade|"
+    r"period|era|season|week|age)s?\b|\bhow long ago\b|\bwhat time\b)",
     re.IGNORECASE,
 )
 _QUANTITY_QUESTION = re.compile(
@@ -96,13 +122,40 @@ _NAME_QUESTION = re.compile(
     r"countries|city|cities|state|nation|place|organization|company|team|group|president))\b",
     re.IGNORECASE,
 )
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
+_QUESTION_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*|\d[\w,.]*)")
+
+
+_YEAR_QUESTION = re.compile(r"\b(what|which) (year|century|decade)s?\b", re.IGNORECASE)
+_YEAR_EVIDENCE = re.compile(r"\b(\d{3,4}s?|centur(y|ies)|decades?)\b", re.IGNORECASE)
+_DURATION_QUESTION = re.compile(r"\bhow long\b(?! ago)", re.IGNORECASE)
+_DURATION_EVIDENCE = re.compile(
+    rf"(\d|\b({_NUMBER_WORDS}|an?)\b)[\w\s,-]{{0,20}}\b(seconds?|minutes?|hours?|days?|"
+    r"weeks?|months?|years?|decades?|centur(y|ies)|miles?|kilomet(er|re)s?|km|meters?|metres?|"
+    r"feet|foot|inches?)\b",
+    re.IGNORECASE,
+)
+_FOCUS = re.compile(
+    r"^\s*(?:\w+\s+)?(?:what|which|whose|who|how many|how much)\s+"
+    r"(?:(?:is|was|are|were|did|does|do|has|have|had)\s+)?(?:(?:the|a|an)\s+)?"
+    r"((?:[\w'’-]+\s+){0,2}?[\w'’-]+?)"
+    r"(?=\s+(?:of|in|for|did|does|do|is|was|are|were|has|have|had|that|which|who|to|on|at|"
+    r"by|from|about|with|would|will|could|can|should)\b|\s*[?.!]|\s*$)",
+    re.IGNORECASE,
+)
+_GENERIC_FOCUS = frozenset(
+    "name names kind type sort part thing things word words one ones way ways role main "
+    "people person".split()
+)
 
 
 def answer_type_ok(question: str, sentence: str) -> float:
     """1.0 when the sentence holds the kind of thing the question asks for (or it can't tell)."""
+    if _YEAR_QUESTION.search(question):
+        return 1.0 if _YEAR_EVIDENCE.search(sentence) else 0.0
     if _TIME_QUESTION.search(question):
         return 1.0 if _TIME_EVIDENCE.search(sentence) else 0.0
+    if _DURATION_QUESTION.search(question):
+        return 1.0 if _DURATION_EVIDENCE.search(sentence) else 0.0
     if _QUANTITY_QUESTION.search(question):
         return 1.0 if _QUANTITY_EVIDENCE.search(sentence) else 0.0
     if _NAME_QUESTION.search(question):
@@ -110,6 +163,31 @@ def answer_type_ok(question: str, sentence: str) -> float:
         names = [m.group(0) for m in re.finditer(r"\b[A-Z][\w’'-]+", sentence)]
         return 1.0 if any(name.lower() not in asked for name in names[1:] or names) else 0.0
     return 1.0
+
+
+def named_focus(question: str, sentence: str) -> float:
+    """1.0 when a focus word of the question stands next to a name the question lacks."""
+    focus = set(focus_terms(question))
+    if not focus:
+        return 0.0
+    asked = {w.lower() for w in words(question)}
+    tokens = re.findall(r"[\w'’-]+", sentence)
+    for i, token in enumerate(tokens):
+        if stem(token.lower()) not in focus:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(tokens) and tokens[j][:1].isupper() and tokens[j].lower() not in asked:
+                return 1.0
+    return 0.0
+
+
+def focus_terms(question: str) -> list[str]:
+    """The stems of what a what/which/who question asks about ("population", "capital")."""
+    match = _FOCUS.match(question)
+    if not match:
+        return []
+    found = [w for w in words(match.group(1)) if w not in STOPWORDS and w not in _GENERIC_FOCUS]
+    return [stem(w) for w in found]
 
 
 def key_terms(question: str, bm25: BM25) -> dict[str, float]:
@@ -127,21 +205,35 @@ def coverage(weights: dict[str, float], text_terms: set[str]) -> float:
     return sum(w for t, w in weights.items() if t in text_terms) / total
 
 
-def unknown_names(question: str, bm25: BM25) -> float:
-    """Share of the question's names and numbers that occur nowhere in the corpus."""
-    names = [
-        stem(w.lower())
-        for w in re.findall(r"\b(?:[A-Z][\w'’-]*|\d[\d,.]*)", question)
-        if w.lower() not in STOPWORDS
+def question_names(question: str) -> list[str]:
+    """Stems of the capitalised words and numbers of a question, bar its first word."""
+    first = len(question) - len(question.lstrip())
+    return [
+        stem(match.group(0).lower().rstrip(".,"))
+        for match in _QUESTION_NAME.finditer(question)
+        if match.start() != first and match.group(0).lower() not in STOPWORDS
     ]
-    names = [n for i, n in enumerate(names) if i > 0 or not question.strip().startswith(n)]
-    names = [n for n in names if n not in STOPWORDS]
+
+
+def unknown_names(question: str, bm25: BM25) -> float:
+    """Share of the question's names and numbers found nowhere in the corpus."""
+    names = question_names(question)
     if not names:
         return 0.0
-    return sum(1 for n in names if not bm25.knows(n)) / len(names)
+    return sum(1 for name in names if not bm25.knows(name)) / len(names)
+
+
+def names_missing(question: str, text: str) -> float:
+    """Share of the question's names and numbers that the text does not contain."""
+    names = question_names(question)
+    if not names:
+        return 0.0
+    present = {stem(w) for w in words(text)}
+    return sum(1 for name in names if name not in present) / len(names)
 
 
 def candidates(hits: Sequence[tuple[StoredChunk, float, float]]) -> list[Candidate]:
+    """Every sentence of the retrieved chunks, once, tagged with its chunk's rank."""
     seen: set[tuple[str, int]] = set()
     out = []
     for rank, (chunk, _fused, _sim) in enumerate(hits):
@@ -150,10 +242,69 @@ def candidates(hits: Sequence[tuple[StoredChunk, float, float]]) -> list[Candida
             text = chunk.text[start - chunk.start : end - chunk.start]
             if (chunk.source, start) not in seen and text.strip():
                 seen.add((chunk.source, start))
-                out.append(Candidate(chunk.source, start, end, text, chunk.text, rank))
+                out.append(Candidate(chunk.source, start, end, text, chunk.text, rank, previous))
             previous = text
-        del previous
     return out
+
+
+def window(candidate: Candidate) -> str:
+    """The sentence with the one before it, so "He said ..." keeps who "he" is."""
+    return f"{candidate.previous} {candidate.text}".strip()
+
+
+class WordMatch:
+    """Soft matching of question words to text words through their embeddings.
+
+    A question word found in the text (same stem) counts 1; otherwise it counts its cosine
+    with the nearest text word, so "Paris" partly matches "France" and "GDP" matches nothing.
+    """
+
+    def __init__(self, question: str, texts: Sequence[str], embed_words: WordEmbedder, bm25: BM25):
+        self.asked = key_terms(question, bm25)
+        pairs = [(stem(w), w) for w in words(question) if w not in STOPWORDS]
+        surface = {}
+        for term, word in pairs:
+            surface.setdefault(term, word)
+        self.terms = list(self.asked)
+        vocabulary = sorted({w for text in texts for w in words(text) if w not in STOPWORDS})
+        self.column = {w: i for i, w in enumerate(vocabulary)}
+        if self.terms and vocabulary:
+            q = embed_words([surface.get(t, t) for t in self.terms])
+            v = embed_words(vocabulary)
+            self.similarity = np.clip(q @ v.T, 0.0, 1.0)
+        else:
+            self.similarity = np.zeros((len(self.terms), len(vocabulary)), dtype=np.float32)
+
+    def matches(self, text: str) -> NDArray[np.float32]:
+        """Per question term: 1 if its stem is in text, else its best cosine with a text word."""
+        present = [w for w in words(text) if w in self.column]
+        stems = {stem(w) for w in present}
+        if not self.terms:
+            return np.zeros(0, dtype=np.float32)
+        if present:
+            best = self.similarity[:, [self.column[w] for w in present]].max(axis=1)
+        else:
+            best = np.zeros(len(self.terms), dtype=np.float32)
+        exact = np.array([t in stems for t in self.terms], dtype=np.float32)
+        return np.maximum(best, exact)
+
+    def focus(self, question: str, text: str) -> float:
+        """The weakest match, in text, of the terms naming what the question asks about."""
+        wanted = [self.terms.index(t) for t in focus_terms(question) if t in self.terms]
+        if not wanted:
+            return 1.0
+        return float(self.matches(text)[wanted].min())
+
+    def coverage(self, text: str) -> tuple[float, float]:
+        """(idf-weighted soft coverage, weakest single match) of the question by text."""
+        if not self.terms:
+            return 0.0, 0.0
+        match = self.matches(text)
+        weights = np.array([self.asked[t] for t in self.terms])
+        return float(match @ weights / weights.sum()), float(match.min())
+
+
+WordEmbedder = Callable[[list[str]], "NDArray[np.float32]"]
 
 
 def score_candidates(
@@ -161,74 +312,148 @@ def score_candidates(
     query: str,
     found: list[Candidate],
     question_vector: NDArray[np.float32],
-    query_vector: NDArray[np.float32] | None,
     sentence_vectors: NDArray[np.float32],
+    window_vectors: NDArray[np.float32],
     bm25: BM25,
+    embed_words: WordEmbedder,
     previous_answers: Sequence[str] = (),
     weights: Weights = DEFAULT_WEIGHTS,
-) -> list[Candidate]:
+) -> Ranking:
     """Score every candidate sentence for the question; best first."""
-    asked = key_terms(query, bm25)
-    dense_q = sentence_vectors @ question_vector
-    if query_vector is not None:
-        dense_q = np.maximum(dense_q, 0.5 * (dense_q + sentence_vectors @ query_vector))
+    asked = key_terms(question, bm25)
+    matcher = WordMatch(question, [c.context for c in found], embed_words, bm25)
+    if not found:
+        return Ranking(question, query, (), matcher, bm25)
+    dense = sentence_vectors @ question_vector
+    dense_window = window_vectors @ question_vector
+    w = np.asarray(weights.sentence)
+    context_soft: dict[str, float] = {}
     scored = []
-    for cand, dense in zip(found, dense_q, strict=True):
+    for i, cand in enumerate(found):
         sentence_terms = set(terms(cand.text))
-        lexical = coverage(asked, sentence_terms)
-        context_lexical = coverage(asked, set(terms(cand.context)))
-        type_ok = answer_type_ok(question, cand.text)
-        repeated = any(cand.text.strip() in answer for answer in previous_answers)
-        novel = bool(sentence_terms - set(asked))
-        score = (
-            weights.dense * float(dense)
-            + weights.lexical * lexical
-            + weights.context * context_lexical
-            + weights.rank / (1 + cand.rank)
-            + weights.answer_type * type_ok
-            - weights.repeat * repeated
-            - (0.0 if novel else 0.3)
+        if cand.context not in context_soft:
+            context_soft[cand.context] = matcher.coverage(cand.context)[0]
+        features = (
+            float(dense[i]),
+            coverage(asked, sentence_terms),
+            coverage(asked, set(terms(cand.context))),
+            1.0 / (1 + cand.rank),
+            answer_type_ok(question, cand.text),
+            float(any(cand.text.strip() in answer for answer in previous_answers)),
+            float(bool(sentence_terms - set(asked))),
+            float(len(cand.text) < 40),
+            matcher.coverage(cand.text)[0],
+            context_soft[cand.context],
+            float(dense_window[i]),
+            named_focus(question, cand.text),
         )
-        scored.append(
-            Candidate(
-                **{
-                    **cand.__dict__,
-                    "dense": float(dense),
-                    "lexical": lexical,
-                    "context_lexical": context_lexical,
-                    "type_ok": type_ok,
-                    "repeated": repeated,
-                    "score": score,
-                }
-            )
-        )
-    return sorted(scored, key=lambda c: -c.score)
+        score = float(np.dot(w, features))
+        scored.append(replace(cand, features=features, score=score))
+    fresh = [c for c in scored if not c.feature("repeated")] or scored
+    return Ranking(question, query, tuple(sorted(fresh, key=lambda c: -c.score)), matcher, bm25)
 
 
-def support(best: Candidate, unknown: float, weights: Weights = DEFAULT_WEIGHTS) -> float:
-    """Probability-like confidence that the best sentence answers the question."""
-    z = (
-        weights.bias
-        + weights.w_dense * best.dense
-        + weights.w_lexical * best.lexical
-        + weights.w_key * best.context_lexical
-        + weights.w_unknown * unknown
-        + weights.w_type * best.type_ok
+@dataclass(frozen=True)
+class Ranking:
+    """The candidate sentences for one question, best first, and what scored them."""
+
+    question: str
+    query: str
+    ranked: tuple[Candidate, ...]
+    matcher: WordMatch
+    bm25: BM25
+
+    def reweighted(self, weights: Weights) -> Ranking:
+        w = np.asarray(weights.sentence)
+        rescored = [replace(c, score=float(np.dot(w, c.features))) for c in self.ranked]
+        return replace(self, ranked=tuple(sorted(rescored, key=lambda c: -c.score)))
+
+    def restricted(self, keep: Callable[[Candidate], bool]) -> Ranking:
+        """Only the candidates keep accepts, unless it accepts none."""
+        kept = tuple(c for c in self.ranked if keep(c))
+        return replace(self, ranked=kept) if kept else self
+
+    def support_features(self) -> tuple[float, ...]:
+        return support_features(list(self.ranked), self.question, self.bm25, self.matcher)
+
+
+def support_features(
+    ranked: list[Candidate], question: str, bm25: BM25, matcher: WordMatch
+) -> tuple[float, ...]:
+    """What the decline model looks at: how well the best sentence matches the question."""
+    best = ranked[0]
+    runner_up = ranked[1].score if len(ranked) > 1 else best.score - 1.0
+    asked = key_terms(question, bm25)
+    context_terms = set(terms(best.context))
+    soft, worst = matcher.coverage(best.context)
+    return (
+        best.score,
+        best.feature("dense"),
+        best.feature("lexical"),
+        best.feature("context"),
+        best.feature("type_ok"),
+        unknown_names(question, bm25),
+        1.0 - coverage(asked, context_terms),
+        best.score - runner_up,
+        soft,
+        worst,
+        matcher.focus(question, best.context),
+        answer_type_ok(question, best.context),
+        names_missing(question, window(best)),
     )
-    return 1.0 / (1.0 + math.exp(-z))
 
 
-def choose(ranked: list[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> list[Candidate]:
-    """The best sentence, and a close runner-up when both fit in a short answer."""
+def support(features: Sequence[float], weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """Probability-like confidence that the best sentence answers the question."""
+    z = weights.support_bias + float(np.dot(weights.support, features))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def confidence(ranking: Ranking, weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """How sure the answerer is that its best sentence answers; 0.0 means decline.
+
+    The calibrated model decides, with one veto: when the question asks for a kind of thing
+    (a year, a number, a duration, a name) that the best passage does not hold at all.
+    """
+    if not ranking.ranked:
+        return 0.0
+    features = ranking.support_features()
+    if not features[SUPPORT_FEATURES.index("type_context")]:
+        return 0.0
+    p = support(features, weights)
+    return p if p >= weights.threshold else 0.0
+
+
+def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> list[Candidate]:
+    """The best sentence, plus close runners-up while the answer stays short.
+
+    When the best sentence lacks what the question asks for (a date, a number, a name) and a
+    neighbouring sentence of the same passage has it, the neighbour comes along: a quote
+    followed by its author, a claim followed by its figure.
+    """
     if not ranked:
         return []
-    chosen = [ranked[0]]
-    for other in ranked[1:3]:
-        if other.score < ranked[0].score - weights.second_margin or other.repeated:
+    best = ranked[0]
+    chosen = [best]
+    length = len(best.text)
+    if not best.feature("type_ok"):
+        for other in ranked[1:]:
+            neighbour = other.source == best.source and other.context == best.context and (
+                other.previous == best.text or best.previous == other.text
+            )
+            if neighbour and other.feature("type_ok") and length + len(other.text) <= MAX_ANSWER_CHARS:
+                chosen.append(other)
+                length += len(other.text)
+                break
+    for other in ranked[1:4]:
+        if other.score < best.score - weights.second_margin:
             break
-        if len(ranked[0].text) + len(other.text) <= MAX_ANSWER_CHARS:
-            chosen.append(other)
-            break
+        if other in chosen or other.feature("repeated"):
+            continue
+        if length + len(other.text) > MAX_ANSWER_CHARS:
+            continue
+        chosen.append(other)
+        length += len(other.text)
     return sorted(chosen, key=lambda c: (c.source, c.start))
 
 
