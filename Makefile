@@ -28,7 +28,7 @@ $(PW_STAMP):
 browser: $(PW_STAMP)
 
 run: install
-	$(BIN)/qa chat
+	$(BIN)/qa serve
 
 test: install browser
 	$(BIN)/ruff check qa index ui tests benchmarks
