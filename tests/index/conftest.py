@@ -1,0 +1,117 @@
+"""A real `chroma run` server on 127.0.0.1, and a store fixture over both back ends.
+
+Tests that take ``backend`` (or ``store_client``) run twice: against a Chroma folder in
+``tmp_path`` and against a Chroma server started once per session by ``chroma_server``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port
+
+STARTUP_SECONDS = 60
+_names = itertools.count()
+
+
+def chroma_binary() -> str:
+    """The `chroma` CLI installed beside this interpreter (the same chromadb package)."""
+    beside = Path(sys.executable).with_name("chroma")
+    found = str(beside) if beside.is_file() else shutil.which("chroma")
+    if not found:
+        raise RuntimeError("No `chroma` command: pip install chromadb (it ships `chroma run`)")
+    return found
+
+
+def wait_for_chroma(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll the heartbeat until it answers; fail early if the server process died."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"`chroma run` exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"`chroma run` not answering at {url} after {STARTUP_SECONDS}s")
+
+
+def start_chroma(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`chroma run` on a free loopback port, persisting into path."""
+    port = free_port()
+    path.mkdir(parents=True, exist_ok=True)
+    log = path / "chroma.log"
+    command = [chroma_binary(), "run", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*command, "--path", str(path / "db")],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_chroma(url, proc, log)
+    except BaseException:
+        stop_chroma(proc)
+        raise
+    return proc, url
+
+
+def stop_chroma(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a real Chroma server for the whole session, stopped at the end."""
+    proc, url = start_chroma(tmp_path_factory.mktemp("chroma-server"))
+    try:
+        yield url
+    finally:
+        stop_chroma(proc)
+
+
+def unique_collection(prefix: str = "test") -> str:
+    """A fresh collection name, so tests sharing the session's server never meet."""
+    return f"{prefix}-{os.getpid()}-{next(_names)}"
+
+
+@pytest.fixture(params=["local", pytest.param("server", marks=pytest.mark.integration)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """Where a store lives: settings for an Assistant (data_dir, chroma_url, collection)."""
+    if request.param == "server":
+        url: str = request.getfixturevalue("chroma_server")
+        return {"data_dir": tmp_path / "data", "chroma_url": url, "collection": unique_collection()}
+    return {"data_dir": tmp_path / "data", "chroma_url": "", "collection": "documents"}
+
+
+@pytest.fixture
+def store_client(backend: dict[str, Any]) -> Callable[[], Any]:
+    """Opens a Chroma client on the backend; each call is a new client (a new process would)."""
+    from index import open_client
+
+    def connect() -> Any:
+        return open_client(backend["data_dir"], backend["chroma_url"] or None)
+
+    return connect

@@ -1,0 +1,123 @@
+"""The store and the assistant behave the same on a Chroma folder and on a `chroma run` server.
+
+Every test here runs twice (see ``backend`` in conftest.py). The indexing contract tests of
+test_indexing.py are imported so that they run against the server too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index import Store, index_paths
+from qa import Assistant, StoreUnavailable
+from qa.cli import main
+from tests.index.conftest import unique_collection
+from tests.index.test_indexing import (  # noqa: F401 - collected here, over both back ends
+    _docs,
+    test_bad_files_are_reported_and_the_rest_indexed,
+    test_changed_file_replaces_its_old_chunks,
+    test_indexing_twice_adds_nothing,
+    test_interrupted_write_is_invisible_and_cleaned_up,
+    test_remove_drops_source_and_chunks,
+)
+
+HEADLINE = "Which leaders did Putin call?"
+HEADLINE_SENTENCE = (
+    "Putin told President Emmanuel Macron of France and Chancellor Olaf Scholz of Germany of "
+    "his decision in phone calls on Monday, the Times reported."
+)
+
+
+@pytest.fixture
+def store(store_client: Callable[[], Any], backend: dict[str, Any], embedder) -> Store:  # type: ignore[no-untyped-def]
+    return Store(store_client(), embedder, backend["collection"])
+
+
+def test_another_client_sees_what_was_written(
+    store: Store, store_client: Callable[[], Any], backend: dict[str, Any], embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    index_paths(store, embedder, [_docs(tmp_path / "docs")])
+    again = Store(store_client(), embedder, backend["collection"])
+    assert [r.source for r in again.sources()] == ["a.txt", "b.md"]
+    assert again.live_chunks() == store.live_chunks()
+    assert again.generation() == store.generation()
+    best, similarity = again.query(embedder.embed_query("a planet with two moons"), 1)[0]
+    assert best.source == "b.md" and similarity > 0.5
+
+
+def test_collections_sharing_a_store_stay_apart(
+    store_client: Callable[[], Any], embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    client = store_client()
+    first = Store(client, embedder, unique_collection("first"))
+    second = Store(client, embedder, unique_collection("second"))
+    docs = _docs(tmp_path / "docs")
+    index_paths(first, embedder, [docs / "a.txt"])
+    index_paths(second, embedder, [docs / "b.md"])
+    assert [r.source for r in first.sources()] == ["a.txt"]
+    assert [r.source for r in second.sources()] == ["b.md"]
+    assert {c.source for c in second.live_chunks()} == {"b.md"}
+    assert all(c.source == "b.md" for c, _ in second.query(embedder.embed_query("Alpha"), 5))
+    assert first.remove("a.txt") and second.sources()
+
+
+def test_assistant_answers_the_headline_with_a_verbatim_citation(
+    backend: dict[str, Any],
+) -> None:
+    assistant = Assistant(**backend)
+    answer = assistant.ask(HEADLINE)
+    assert answer.answered
+    cited = [c.text for c in answer.citations]
+    assert HEADLINE_SENTENCE in cited
+    article = assistant.source_text("article.txt")
+    for citation in answer.citations:
+        assert article[citation.start : citation.end] == citation.text
+
+
+def test_assistant_sees_a_source_another_process_indexed(
+    backend: dict[str, Any], tmp_path: Path
+) -> None:
+    reader = Assistant(**backend)
+    assert reader.ask(HEADLINE).answered  # builds the BM25 corpus of this generation
+    before = reader.retriever.corpus().generation
+    writer = Assistant(**backend)
+    writer.index([_docs(tmp_path / "docs")])
+    answer = reader.ask("Which planet has two moons?")
+    assert reader.retriever.corpus().generation != before
+    assert answer.answered
+    assert any(c.source == "b.md" and "two moons" in c.text for c in answer.citations)
+
+
+def test_cli_flags_select_the_server_and_collection(
+    backend: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flags = ["--data-dir", str(backend["data_dir"]), "--collection", backend["collection"]]
+    if backend["chroma_url"]:
+        flags += ["--chroma-url", backend["chroma_url"]]
+    assert main([*flags, "index", str(_docs(tmp_path / "docs"))]) == 0
+    capsys.readouterr()
+    assert main([*flags, "sources"]) == 0
+    listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == ["a.txt", "article.txt", "b.md"]
+
+
+def test_environment_selects_the_server(
+    backend: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QA_DATA_DIR", str(backend["data_dir"]))
+    monkeypatch.setenv("QA_CHROMA_URL", backend["chroma_url"])
+    monkeypatch.setenv("QA_COLLECTION", backend["collection"])
+    assert main(["ask", HEADLINE]) == 0
+    assert HEADLINE_SENTENCE in capsys.readouterr().out
+    records = Assistant(**backend).sources()
+    assert [r.source for r in records] == ["article.txt"]
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path: Path, port: int) -> None:
+    assistant = Assistant(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{port}")
+    with pytest.raises(StoreUnavailable, match=f"Chroma server at http://127.0.0.1:{port}"):
+        assistant.sources()
