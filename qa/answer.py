@@ -26,7 +26,8 @@ class Answer:
     """What the assistant says to one question, and the passages it rests on.
 
     ``answered`` is False when the documents do not answer the question; the text then says
-    so and there are no citations.
+    so and there are no citations. ``unsupported`` holds the character spans of ``text``
+    that no cited passage supports (generative answers only; they are shown flagged).
     """
 
     text: str
@@ -36,6 +37,7 @@ class Answer:
     search_query: str = ""
     backend: str = "extractive"
     notes: tuple[str, ...] = field(default=())
+    unsupported: tuple[tuple[int, int], ...] = ()  # (start, end) in text of unchecked claims
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape shared by `qa ask --json`, `qa batch` and the HTTP API."""
@@ -47,4 +49,5 @@ class Answer:
             "search_query": self.search_query,
             "backend": self.backend,
             "notes": list(self.notes),
+            "unsupported": [list(span) for span in self.unsupported],
         }

@@ -179,11 +179,23 @@ class Assistant:
             turns = normalise_history(history)
         except TypeError as exc:
             raise QuestionError(str(exc)) from None
+        if self.settings.llm != "none":
+            *_partial, answer = self._generate(cleaned, turns)
+            return answer
         with _translated():
             return self._answer(cleaned, turns)
 
     def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[Answer]:
-        """Yield the answer as it grows, word by word; the last item is the complete Answer."""
+        """Yield the answer as it grows, word by word (token by token from an LLM); the last
+        item is the complete Answer."""
+        if self.settings.llm != "none":
+            cleaned = self.check_question(question)
+            try:
+                turns = normalise_history(history)
+            except TypeError as exc:
+                raise QuestionError(str(exc)) from None
+            yield from self._generate(cleaned, turns)
+            return
         answer = self.ask(question, history)
         words = answer.text.split(" ")
         for i in range(1, len(words)):
@@ -191,6 +203,29 @@ class Assistant:
                          question=answer.question, search_query=answer.search_query,
                          backend=answer.backend)
         yield answer
+
+    def _generate(self, question: str, history: list[tuple[str, str]]) -> Iterator[Answer]:
+        """The LLM's answer as it streams, verified at the end (qa.generative)."""
+        from qa.generative import GenerativeAnswerer, Sources
+        from qa.llm import chat_model, describe
+
+        with self._lock:
+            if self._chain is None:
+                sources = Sources(
+                    self.rank,
+                    self.source_text,
+                    self.embedder.encode,
+                    lambda q, h: self._answer(q, list(h)),
+                )
+                self._chain = GenerativeAnswerer(
+                    chat_model(self.settings),
+                    sources,
+                    describe(self.settings),
+                    self.settings.llm_timeout,
+                )
+            answerer: GenerativeAnswerer = self._chain
+        with _translated():
+            yield from answerer.stream(question, history)
 
     def _answer(self, question: str, history: list[tuple[str, str]]) -> Answer:
         from qa import extractive

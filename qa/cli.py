@@ -29,6 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="where the index lives (env QA_DATA_DIR)")
     parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
     parser.add_argument("--collection", help="collection name inside the store (default documents)")
+    parser.add_argument(
+        "--llm", choices=("none", "openai", "ollama"), help="answer with an LLM (env QA_LLM)"
+    )
+    parser.add_argument("--llm-model", help="the LLM's model name (env QA_LLM_MODEL)")
+    parser.add_argument(
+        "--llm-base-url", help="OpenAI-compatible or Ollama server URL (env QA_LLM_BASE_URL)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="add or update files and folders (.txt .md .html .pdf)")
@@ -69,6 +76,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         data_dir=args.data_dir,
         chroma_url=args.chroma_url,
         collection=args.collection,
+        llm=args.llm,
+        llm_model=args.llm_model,
+        llm_base_url=args.llm_base_url,
         host=getattr(args, "host", None),
         port=getattr(args, "port", None) if args.command == "serve" else None,
     )

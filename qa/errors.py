@@ -15,3 +15,8 @@ class SourceError(QAError):
 
 class StoreUnavailable(QAError):
     """The Chroma store (folder or server) cannot be opened or reached."""
+
+
+class LLMUnavailable(QAError):
+    """The LLM server failed, timed out or sent something unreadable (the assistant falls back
+    to the extractive answer)."""

@@ -1,0 +1,157 @@
+"""The chat model behind generative answers: built from Settings, called within a deadline.
+
+LangChain's OpenAI and Ollama integrations are imported only when ``QA_LLM`` asks for them, and
+are an extra: ``pip install 'qa[llm]'``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import LLMUnavailable, QAError
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
+BACKENDS = ("none", "openai", "ollama")
+INSTALL_HINT = "pip install 'qa[llm]'"
+OPENAI_MODEL = "gpt-4o-mini"  # used with OpenAI itself when QA_LLM_MODEL is not set
+LOCAL_MODEL = "local-model"  # most local servers serve one model whatever the name
+OLLAMA_URL = "http://127.0.0.1:11434"
+
+
+def describe(settings: Settings) -> str:
+    """Which model at which server, for messages and `Answer.backend` (never the API key)."""
+    model = settings.llm_model or (
+        OPENAI_MODEL if settings.llm == "openai" and not settings.llm_base_url else LOCAL_MODEL
+    )
+    return f"{settings.llm}:{model}"
+
+
+def where(settings: Settings) -> str:
+    if settings.llm == "ollama":
+        return settings.llm_base_url or OLLAMA_URL
+    return settings.llm_base_url or "https://api.openai.com/v1"
+
+
+def chat_model(settings: Settings) -> BaseChatModel:
+    """The LangChain chat model ``settings.llm`` names, streaming, with no retries."""
+    if settings.llm not in BACKENDS or settings.llm == "none":
+        raise QAError(f"QA_LLM={settings.llm!r} is not supported: use one of openai, ollama, none")
+    if settings.llm_timeout <= 0:
+        raise QAError(f"QA_LLM_TIMEOUT={settings.llm_timeout} must be a positive number of seconds")
+    model = describe(settings).split(":", 1)[1]
+    try:
+        if settings.llm == "openai":
+            from langchain_openai import ChatOpenAI
+
+            return ChatOpenAI(
+                model=model,
+                base_url=settings.llm_base_url or None,
+                # local servers accept any key; the client insists on one
+                api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+                timeout=settings.llm_timeout,
+                max_retries=0,
+                streaming=True,
+                temperature=0,
+            )
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(
+            model=model,
+            base_url=where(settings),
+            temperature=0,
+            client_kwargs={"timeout": settings.llm_timeout},
+        )
+    except ImportError as exc:
+        raise QAError(
+            f"QA_LLM={settings.llm} needs the LLM extra ({exc.name} is missing): "
+            f"run `{INSTALL_HINT}`"
+        ) from None
+
+
+class Deadline:
+    """One answer's time budget: every call to the model shares it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.until - time.monotonic()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Time spent here (retrieval) does not count against the model."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.until += time.monotonic() - started
+
+
+def stream_text(
+    model: BaseChatModel, messages: Sequence[BaseMessage], deadline: Deadline, name: str
+) -> Iterator[str]:
+    """The model's reply piece by piece; LLMUnavailable when it fails or the deadline passes.
+
+    The model runs in a daemon thread so a server that hangs mid-reply cannot hold the caller
+    past the deadline (the thread ends at the HTTP client's own timeout).
+    """
+    pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for chunk in model.stream(list(messages)):
+                if stop.is_set():
+                    return
+                pieces.put(("text", chunk.text))
+            pieces.put(("done", None))
+        except BaseException as exc:  # reported to the caller, never raised in the thread
+            pieces.put(("error", exc))
+
+    threading.Thread(target=work, name="qa-llm", daemon=True).start()
+    try:
+        while True:
+            try:
+                kind, value = pieces.get(timeout=max(deadline.left(), 0.0))
+            except queue.Empty:
+                raise LLMUnavailable(
+                    f"The LLM ({name}) did not answer within {deadline.seconds:g} s "
+                    "(QA_LLM_TIMEOUT)"
+                ) from None
+            if kind == "done":
+                return
+            if kind == "error":
+                raise LLMUnavailable(f"The LLM ({name}) failed: {_reason(value)}") from None
+            if value:
+                yield str(value)
+    finally:
+        stop.set()
+
+
+def complete(
+    model: BaseChatModel, messages: Sequence[BaseMessage], deadline: Deadline, name: str
+) -> str:
+    return "".join(stream_text(model, messages, deadline, name))
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, secret-free description of what went wrong."""
+    status = getattr(exc, "status_code", None)
+    kind = type(exc).__name__
+    if status:
+        return f"HTTP {status} ({kind})"
+    if "connect" in kind.lower() or "connect" in str(exc).lower()[:200]:
+        return f"cannot connect to the server ({kind})"
+    if "timeout" in kind.lower():
+        return f"the server timed out ({kind})"
+    return kind
