@@ -29,7 +29,10 @@ from qa.evaluation import contains, read_questions  # noqa: E402
 FEATURE_REPEATED = ex.FEATURES.index("repeated")
 FALSE_DECLINES = 0.05
 UNKNOWN_NAME_WEIGHT = float(os.environ.get("UNKNOWN_NAME_WEIGHT", "-1.0"))
-THRESHOLD_SETS = ("article", "wiki")  # each keeps its false declines at FALSE_DECLINES  # the share of answerable questions each set may lose to a decline
+THRESHOLD_SETS = (
+    "article",
+    "wiki",
+)  # each keeps its false declines at FALSE_DECLINES  # the share of answerable questions each set may lose to a decline
 SETS = [
     ("article", [bundled_article()], ROOT / "tests/eval/article.jsonl"),
     ("wiki", [ROOT / "tests/data/wiki"], ROOT / "tests/eval/wiki.jsonl"),
@@ -129,7 +132,9 @@ def main() -> None:
         ans = np.sort(probs[mask])
         for fd in (0.03, 0.05, 0.08, 0.10):
             cut = float(ans[int(fd * len(ans))])
-            print(f"  {name}: {fd:.0%} false declines -> declines {np.mean(probs[unmask] < cut):.2f}")
+            print(
+                f"  {name}: {fd:.0%} false declines -> declines {np.mean(probs[unmask] < cut):.2f}"
+            )
         if name in THRESHOLD_SETS:
             thresholds.append(float(ans[int(FALSE_DECLINES * len(ans))]))
     weights = replace(

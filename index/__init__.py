@@ -1,7 +1,7 @@
 """Loading, chunking, embedding and storing documents for qa."""
 
-from index.embedding import Embedder, bundled_model_path
 from index.chunking import Chunk, chunk_text, paragraph_spans, split_sentences
+from index.embedding import Embedder, bundled_model_path
 from index.errors import DocumentError, IndexingError, StoreError
 from index.indexer import IndexReport, index_document, index_paths
 from index.loading import SourceDocument, find_files, load_document

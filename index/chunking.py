@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MAX_SENTENCE_CHARS = 400
+MAX_SENTENCE_CHARS = 340
 CHUNK_CHARS = 600
 
 # Words after which a full stop does not end a sentence.
@@ -49,8 +49,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Return (start, end) spans of the blank-line separated paragraphs, whitespace trimmed."""
-    return [span for span in (_trim(text, s, e) for s, e in _blocks(text, 0, len(text), _PARAGRAPH))
-            if span[0] < span[1]]
+    return [
+        span
+        for span in (_trim(text, s, e) for s, e in _blocks(text, 0, len(text), _PARAGRAPH))
+        if span[0] < span[1]
+    ]
 
 
 def chunk_text(text: str, max_chars: int = CHUNK_CHARS) -> list[Chunk]:
@@ -103,7 +106,7 @@ def _wraps(previous: str, current: str) -> bool:
     """True when a line break sits inside a sentence (hard-wrapped prose)."""
     if not previous or not current:
         return False
-    if previous[-1] in ".!?:;…\"”" or current[0] in "-*•#>|+0123456789":
+    if previous[-1] in '.!?:;…"”' or current[0] in "-*•#>|+0123456789":
         return False
     return current[0].islower() or previous[-1] in ",(" or len(previous) > 60
 

@@ -86,14 +86,45 @@ def _decode(data: bytes, name: str) -> str:
         text = data.decode("cp1252", errors="replace")
         controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
         if controls > len(text) // 100 or text.count("\ufffd") > len(text) // 100:
-            raise DocumentError(f"{name}: not UTF-8 text and not readable as Windows-1252") from None
+            raise DocumentError(
+                f"{name}: not UTF-8 text and not readable as Windows-1252"
+            ) from None
     return text
 
 
 _BLOCK_TAGS = (
-    "p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "li", "ul",
-    "ol", "dl", "dt", "dd", "table", "tr", "td", "th", "blockquote", "pre", "figure",
-    "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "br", "hr", "title",
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "nav",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "hr",
+    "title",
 )
 
 

@@ -157,12 +157,14 @@ class Store:
         offset = 0
         while True:
             page = self._call(
-                lambda: self.chunks.get(
+                lambda offset=offset: self.chunks.get(
                     include=["documents", "metadatas"], limit=_PAGE, offset=offset
                 )
             )
             ids = page["ids"]
-            for cid, text, meta in zip(ids, page["documents"] or [], page["metadatas"] or [], strict=False):
+            for cid, text, meta in zip(
+                ids, page["documents"] or [], page["metadatas"] or [], strict=False
+            ):
                 if (meta.get("source"), meta.get("digest")) in live:
                     found.append(_stored(cid, text, meta))
             if len(ids) < _PAGE:
@@ -184,7 +186,7 @@ class Store:
             return []
         got = self._call(
             lambda: self.chunks.query(
-                query_embeddings=[[float(x) for x in vector]],
+                query_embeddings=_matrix([vector]),
                 n_results=min(total, k * 2 + 8),
                 include=["documents", "metadatas", "distances"],
             )
@@ -228,10 +230,10 @@ class Store:
                     ids=ids[at : at + _PAGE],
                     documents=[chunk.text for chunk in chunks[at : at + _PAGE]],
                     metadatas=metadatas[at : at + _PAGE],
-                    embeddings=[list(v) for v in vectors[at : at + _PAGE]],
+                    embeddings=_matrix(vectors[at : at + _PAGE]),
                 )
             )
-        meta = {
+        meta: Any = {
             "source": document.source,
             "path": document.path,
             "digest": digest,
@@ -243,14 +245,11 @@ class Store:
                 ids=[_source_id(document.source)],
                 documents=[document.text],
                 metadatas=[meta],
-                embeddings=[[1.0]],
+                embeddings=_matrix([[1.0]]),
             )
         )
-        self._call(
-            lambda: self.chunks.delete(
-                where={"$and": [{"source": document.source}, {"digest": {"$ne": digest}}]}
-            )
-        )
+        stale: Any = {"$and": [{"source": document.source}, {"digest": {"$ne": digest}}]}
+        self._call(lambda: self.chunks.delete(where=stale))
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
@@ -268,7 +267,9 @@ class Store:
         offset = 0
         while True:
             page = self._call(
-                lambda: self.chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
+                lambda offset=offset: self.chunks.get(
+                    include=["metadatas"], limit=_PAGE, offset=offset
+                )
             )
             for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
                 if (meta.get("source"), meta.get("digest")) not in live:
@@ -287,6 +288,12 @@ class Store:
             raise
         except Exception as exc:
             raise StoreError(f"The Chroma store failed: {_reason(exc)}") from exc
+
+
+def _matrix(rows: Sequence[Sequence[float]]) -> Any:
+    import numpy as np
+
+    return np.asarray(rows, dtype=np.float32)
 
 
 def _source_id(source: str) -> str:

@@ -16,8 +16,8 @@ from qa.conversation import (
     search_query,
     strip_markers,
 )
-from qa.lexical import terms
 from qa.errors import QAError, QuestionError, SourceError, StoreUnavailable
+from qa.lexical import terms
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -199,9 +199,13 @@ class Assistant:
         answer = self.ask(question, history)
         words = answer.text.split(" ")
         for i in range(1, len(words)):
-            yield Answer(text=" ".join(words[:i]), answered=answer.answered,
-                         question=answer.question, search_query=answer.search_query,
-                         backend=answer.backend)
+            yield Answer(
+                text=" ".join(words[:i]),
+                answered=answer.answered,
+                question=answer.question,
+                search_query=answer.search_query,
+                backend=answer.backend,
+            )
         yield answer
 
     def _generate(self, question: str, history: list[tuple[str, str]]) -> Iterator[Answer]:
@@ -277,9 +281,7 @@ class Assistant:
         pointed = referents(question, history)
         if pointed:
             # "How did they react?": the answer is about whom "they" points at
-            ranking = ranking.restricted(
-                lambda c: bool(pointed & set(terms(extractive.window(c))))
-            )
+            ranking = ranking.restricted(lambda c: bool(pointed & set(terms(extractive.window(c)))))
         return ranking
 
     def _word_vectors(self, words: list[str]) -> NDArray[np.float32]:

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -56,13 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", help="a conversation in the terminal (follow-ups use the history)")
 
-    p = sub.add_parser("serve", help="the chat page and HTTP API (http://127.0.0.1:7860)")
-    p.add_argument("--host", help="address to bind (default 127.0.0.1, env QA_HOST)")
-    p.add_argument("--port", type=int, help="port (default 7860, env QA_PORT)")
-
-    p = sub.add_parser("slack", help="run the Slack bot (needs SLACK_BOT_TOKEN and an app token)")
-    p.add_argument("--http", action="store_true", help="receive events over HTTP, not Socket Mode")
-    p.add_argument("--port", type=int, default=3000, help="port for --http (default 3000)")
+    for plugged in entry_points(group="qa.commands"):
+        plugged.load()(sub)  # `qa serve`, `qa slack` from the ui package
 
     p = sub.add_parser("eval", help="score the assistant on a JSONL question set")
     p.add_argument("file")
@@ -79,8 +75,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
         llm=args.llm,
         llm_model=args.llm_model,
         llm_base_url=args.llm_base_url,
-        host=getattr(args, "host", None),
-        port=getattr(args, "port", None) if args.command == "serve" else None,
     )
 
 
@@ -103,23 +97,17 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     command = args.command
-    if command == "serve":
-        from ui.chat_page import serve  # type: ignore[import-not-found,unused-ignore]
-
-        serve(settings)
-        return 0
-    if command == "slack":
-        from ui.slack_bot import run_bot  # type: ignore[import-not-found,unused-ignore]
-
-        run_bot(settings, http=args.http, port=args.port)
-        return 0
+    if hasattr(args, "run"):
+        return int(args.run(settings, args))
     assistant = build_assistant(settings)
     if command == "index":
         report = assistant.index(args.paths, progress=_progress, force=args.force)
-        for source, reason in report.failed:
+        for _source, reason in report.failed:
             print(f"skipped {reason}", file=sys.stderr)
         print(report.summary())
-        return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+        return (
+            1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+        )
     if command == "sources":
         for record in assistant.sources():
             print(f"{record.source}\t{record.chunks} chunks\t{record.path}")
@@ -142,10 +130,10 @@ def run(args: argparse.Namespace) -> int:
     if command == "eval":
         from qa.evaluation import evaluate, read_questions
 
-        report = evaluate(assistant, read_questions(Path(args.file)))
-        print(json.dumps(report.figures()) if args.json else report.table())
+        scored = evaluate(assistant, read_questions(Path(args.file)))
+        print(json.dumps(scored.figures()) if args.json else scored.table())
         if args.show_failures:
-            for line in report.failures():
+            for line in scored.failures():
                 print(line)
         return 0
     raise QAError(f"unknown command {command}")

@@ -15,7 +15,8 @@ from qa.answer import Answer, Citation
 from qa.lexical import BM25, STOPWORDS, stem, terms, words
 
 DECLINE_TEXT = "The documents don't say: no indexed passage answers this question."
-MAX_ANSWER_CHARS = 350
+MAX_ANSWER_CHARS = 350  # the whole answer text, markers included
+_MARKER_CHARS = 5  # " [n]" and the space between sentences
 
 
 FEATURES = (
@@ -54,14 +55,14 @@ class Weights:
     """Sentence-score weights and the decline model (calibrated by benchmarks/calibrate.py)."""
 
     sentence: tuple[float, ...] = (
-        2.5, 1.054, 0.959, 0.539, 2.09, -3.0, 0.25, -0.66, 2.986, 2.156, 3.46, 0.772,
-    )
+        2.5, 1.132, 1.013, 0.761, 2.305, -3.0, 0.247, -0.702, 2.99, 2.421, 3.271, 0.941,
+    )  # fmt: skip
     support: tuple[float, ...] = (
-        0.0512, 2.8515, 0.4208, -0.4974, 1.4965, -1.0, 0.4974, 0.1396, -4.0444, 2.4707,
-        0.2276, 0.9639, -0.8727,
-    )
-    support_bias: float = -3.1892
-    threshold: float = 0.1729
+        0.1227, 2.3093, -0.154, -0.3883, 1.4497, -1.0, 0.3883, 0.1205, -3.8304, 2.2149,
+        0.3656, 0.8471, -0.9421,
+    )  # fmt: skip
+    support_bias: float = -3.4031
+    threshold: float = 0.1706
     second_margin: float = 1.0
 
 
@@ -262,7 +263,7 @@ class WordMatch:
     def __init__(self, question: str, texts: Sequence[str], embed_words: WordEmbedder, bm25: BM25):
         self.asked = key_terms(question, bm25)
         pairs = [(stem(w), w) for w in words(question) if w not in STOPWORDS]
-        surface = {}
+        surface: dict[str, str] = {}
         for term, word in pairs:
             surface.setdefault(term, word)
         self.terms = list(self.asked)
@@ -286,7 +287,7 @@ class WordMatch:
         else:
             best = np.zeros(len(self.terms), dtype=np.float32)
         exact = np.array([t in stems for t in self.terms], dtype=np.float32)
-        return np.maximum(best, exact)
+        return np.asarray(np.maximum(best, exact), dtype=np.float32)
 
     def focus(self, question: str, text: str) -> float:
         """The weakest match, in text, of the terms naming what the question asks about."""
@@ -435,25 +436,31 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
         return []
     best = ranked[0]
     chosen = [best]
-    length = len(best.text)
+    length = len(best.text) + _MARKER_CHARS
     if not best.feature("type_ok"):
         for other in ranked[1:]:
-            neighbour = other.source == best.source and other.context == best.context and (
-                other.previous == best.text or best.previous == other.text
+            neighbour = (
+                other.source == best.source
+                and other.context == best.context
+                and (other.previous == best.text or best.previous == other.text)
             )
-            if neighbour and other.feature("type_ok") and length + len(other.text) <= MAX_ANSWER_CHARS:
+            if (
+                neighbour
+                and other.feature("type_ok")
+                and length + len(other.text) + _MARKER_CHARS <= MAX_ANSWER_CHARS
+            ):
                 chosen.append(other)
-                length += len(other.text)
+                length += len(other.text) + _MARKER_CHARS
                 break
     for other in ranked[1:4]:
         if other.score < best.score - weights.second_margin:
             break
         if other in chosen or other.feature("repeated"):
             continue
-        if length + len(other.text) > MAX_ANSWER_CHARS:
+        if length + len(other.text) + _MARKER_CHARS > MAX_ANSWER_CHARS:
             continue
         chosen.append(other)
-        length += len(other.text)
+        length += len(other.text) + _MARKER_CHARS
     return sorted(chosen, key=lambda c: (c.source, c.start))
 
 

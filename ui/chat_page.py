@@ -184,9 +184,9 @@ def build_page(assistant: Assistant, examples: Sequence[str] = EXAMPLES) -> gr.B
             queue=False,
         )
         chatbot.clear(lambda: (Conversation(), EMPTY), outputs=[chat, sources], queue=False)
-        gr.api(ask, api_name="ask")
+        gr.api(ask, api_name="ask")  # type: ignore[attr-defined]
     page.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_SIZE)
-    return page
+    return page  # type: ignore[no-any-return]
 
 
 def serve(settings: Settings) -> None:

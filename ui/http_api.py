@@ -113,7 +113,7 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     )
     def ask(request: AskRequest) -> dict[str, Any]:
         """Answer with verbatim citations; `answered` is false when the documents don't say."""
-        history = [tuple(turn) for turn in request.history]
+        history = [(str(turn[0]), str(turn[1])) for turn in request.history]
         try:
             with slots:
                 return assistant.ask(request.question, history).to_dict()

@@ -32,7 +32,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     examples = EXAMPLES if any(r.source == bundled for r in assistant.sources()) else ()
     app = create_api(assistant, settings)
     theme = gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
-    return gr.mount_gradio_app(
+    return gr.mount_gradio_app(  # type: ignore[no-any-return]
         app,
         build_page(assistant, examples),
         path="/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,9 @@ def make_server(app: App, host: str, port: int) -> ThreadingHTTPServer:
                 self._send(413, {"error": "request too large"})
                 return
             body = self.rfile.read(length).decode("utf-8", errors="replace")
-            headers = {k.lower(): [v] for k, v in self.headers.items()}
+            headers: dict[str, str | Sequence[str]] = {
+                k.lower(): [v] for k, v in self.headers.items()
+            }
             response = app.dispatch(BoltRequest(body=body, query=query, headers=headers))
             self._send(response.status, response.body, response.headers)
 

@@ -20,7 +20,9 @@ def test_article_sentences_are_verbatim_slices_with_tweets_and_quotes_intact() -
     assert "He said the matter was “a serious, very big threat to us.”" in sentences
     assert spans[sentences.index(sentences[7])] == (743, 889)
     # "U.S." and "Dr." do not end sentences
-    assert any(s.startswith("Putin attended") and s.endswith("the Times reported.") for s in sentences)
+    assert any(
+        s.startswith("Putin attended") and s.endswith("the Times reported.") for s in sentences
+    )
     assert any("Dr. Jennifer Cassidy (@OxfordDiplomat) February 21, 2022" in s for s in sentences)
 
 
@@ -36,7 +38,11 @@ def test_abbreviations_and_initials_do_not_split() -> None:
 def test_crlf_text_keeps_offsets() -> None:
     text = "First line here.\r\n\r\nSecond paragraph. Still second.\r\n"
     spans = split_sentences(text)
-    assert [text[s:e] for s, e in spans] == ["First line here.", "Second paragraph.", "Still second."]
+    assert [text[s:e] for s, e in spans] == [
+        "First line here.",
+        "Second paragraph.",
+        "Still second.",
+    ]
 
 
 def test_long_text_without_full_stops_is_cut_into_short_pieces() -> None:

@@ -58,7 +58,9 @@ def test_remove_drops_source_and_chunks(store: Store, embedder, tmp_path: Path) 
     assert store.count() == len(store.live_chunks())
 
 
-def test_bad_files_are_reported_and_the_rest_indexed(store: Store, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files_are_reported_and_the_rest_indexed(
+    store: Store, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     docs = _docs(tmp_path / "docs")
     (docs / "empty.txt").write_bytes(b"")
     (docs / "bin.txt").write_bytes(b"\x00\x00\x01")
@@ -67,7 +69,9 @@ def test_bad_files_are_reported_and_the_rest_indexed(store: Store, embedder, tmp
     assert sorted(name for name, _ in report.failed) == ["bin.txt", "empty.txt"]
 
 
-def test_interrupted_write_is_invisible_and_cleaned_up(store: Store, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_interrupted_write_is_invisible_and_cleaned_up(
+    store: Store, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     docs = _docs(tmp_path / "docs")
     index_paths(store, embedder, [docs])
     before = store.live_chunks()
@@ -81,8 +85,13 @@ def test_interrupted_write_is_invisible_and_cleaned_up(store: Store, embedder, t
         ids=ids,
         documents=[c.text for c in chunks],
         metadatas=[
-            {"source": "a.txt", "digest": document.digest, "start": c.start, "end": c.end,
-             "sentences": "[]"}
+            {
+                "source": "a.txt",
+                "digest": document.digest,
+                "start": c.start,
+                "end": c.end,
+                "sentences": "[]",
+            }
             for c in chunks
         ],
         embeddings=embedder.embed_documents([c.text for c in chunks]),

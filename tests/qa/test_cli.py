@@ -20,7 +20,11 @@ def qa(*args: str, data: Path, stdin: str | None = None) -> subprocess.Completed
     env = {**os.environ, "QA_DATA_DIR": str(data)}
     return subprocess.run(
         [sys.executable, "-m", "qa.cli", *args],
-        capture_output=True, text=True, input=stdin, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        timeout=300,
     )
 
 
@@ -56,8 +60,11 @@ def test_index_sources_remove_and_batch(tmp_path: Path) -> None:
         for item in [
             {"id": "owl", "question": "Where does the snowy owl nest?", "history": [], "x": 1},
             {"id": "na", "question": "Who is the president of Brazil?", "history": []},
-            {"id": "fu", "question": "How did they react?",
-             "history": [["Which leaders did Putin call?", ARTICLE_SENTENCE]]},
+            {
+                "id": "fu",
+                "question": "How did they react?",
+                "history": [["Which leaders did Putin call?", ARTICLE_SENTENCE]],
+            },
         ]
     )
     batch = qa("batch", "-", data=data, stdin=batch_input)
@@ -73,7 +80,8 @@ def test_index_sources_remove_and_batch(tmp_path: Path) -> None:
 
     sources = qa("sources", data=data)
     assert [line.split("\t")[0] for line in sources.stdout.splitlines()] == [
-        "article.txt", "owls.md"
+        "article.txt",
+        "owls.md",
     ]
     assert qa("remove", "owls.md", data=data).returncode == 0
     missing = qa("remove", "owls.md", data=data)
