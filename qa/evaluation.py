@@ -126,7 +126,5 @@ def evaluate(assistant: Any, questions: Sequence[Question]) -> EvalReport:
     for question in questions:
         started = time.perf_counter()
         answer = assistant.ask(question.question, question.history)
-        report.outcomes.append(
-            Outcome(question, answer, (time.perf_counter() - started) * 1000)
-        )
+        report.outcomes.append(Outcome(question, answer, (time.perf_counter() - started) * 1000))
     return report

@@ -36,10 +36,24 @@ def stem(word: str) -> str:
     if len(word) <= 3 or word.isdigit():
         return word
     for suffix, keep in (
-        ("ational", "ate"), ("ization", "ize"), ("isation", "ize"), ("ising", "ize"),
-        ("izing", "ize"), ("ised", "ize"), ("ized", "ize"), ("ies", "y"), ("ied", "y"),
-        ("ness", ""), ("ments", "ment"), ("ings", ""), ("ing", ""), ("edly", ""), ("ed", ""),
-        ("es", ""), ("s", ""), ("ly", ""),
+        ("ational", "ate"),
+        ("ization", "ize"),
+        ("isation", "ize"),
+        ("ising", "ize"),
+        ("izing", "ize"),
+        ("ised", "ize"),
+        ("ized", "ize"),
+        ("ies", "y"),
+        ("ied", "y"),
+        ("ness", ""),
+        ("ments", "ment"),
+        ("ings", ""),
+        ("ing", ""),
+        ("edly", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+        ("ly", ""),
     ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
