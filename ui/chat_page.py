@@ -46,9 +46,18 @@ def format_answer(answer: Answer) -> str:
     """An answer as chat Markdown: verbatim text, bold [n] markers; a decline in italics."""
     if not answer.answered:
         return f"🔎 *{plain(answer.text)}*"
-    pieces = _MARKER.split(answer.text)
-    out = [plain(p) if i % 2 == 0 else f"**\\[{p}\\]**" for i, p in enumerate(pieces)]
+    out, at = [], 0
+    for start, end in answer.unsupported:  # sentences no passage supports, flagged
+        out.append(_marked(answer.text[at:start]))
+        out.append(f"~~{plain(answer.text[start:end])}~~ ⚠️ *unsupported*")
+        at = end
+    out.append(_marked(answer.text[at:]))
     return "".join(out)
+
+
+def _marked(text: str) -> str:
+    pieces = _MARKER.split(text)
+    return "".join(plain(p) if i % 2 == 0 else f"**\\[{p}\\]**" for i, p in enumerate(pieces))
 
 
 def format_error(message: str) -> str:

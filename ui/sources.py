@@ -98,12 +98,13 @@ def render_sources(answer: Answer, source_text: SourceText) -> str:
 
 def _read_as(answer: Answer) -> str:
     """How a follow-up was read with the conversation, when that differs from its words."""
+    notes = "".join(f'<div class="qa-note">{escape(note)}</div>' for note in answer.notes)
     query = answer.search_query
     if not query or query == answer.question:
-        return ""
+        return notes
     if len(query) > READ_AS_CHARS:
         query = query[: query.rfind(" ", 0, READ_AS_CHARS)] + " …"
-    return f'<div class="qa-read-as">Read with the conversation as: “{escape(query)}”</div>'
+    return f'<div class="qa-read-as">Read with the conversation as: “{escape(query)}”</div>{notes}'
 
 
 def render_error(message: str) -> str:
