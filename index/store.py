@@ -85,11 +85,17 @@ def open_client(data_dir: str | Path | None = None, url: str | None = None) -> C
     folder = Path(data_dir).expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot create the data folder {folder} ({exc.strerror}): "
+            "point --data-dir or QA_DATA_DIR at a writable folder"
+        ) from None
+    try:
         return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
     except Exception as exc:
         raise StoreError(
-            f"The store in {folder} cannot be opened ({_reason(exc)}); "
-            "move it away or run `qa index --rebuild`"
+            f"The store in {folder / 'chroma'} cannot be opened ({_reason(exc)}); "
+            "move that folder away and index the documents again"
         ) from None
 
 
