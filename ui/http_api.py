@@ -60,6 +60,9 @@ class AskResponse(BaseModel):
     search_query: str
     backend: str
     notes: list[str]
+    unsupported: list[list[int]] = Field(
+        default=[], description="Character spans of `answer` that no cited passage supports."
+    )
 
 
 class Health(BaseModel):

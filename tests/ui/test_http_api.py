@@ -113,6 +113,7 @@ def test_openapi_schema_describes_ask(server_url: str) -> None:
         "citations",
         "question",
         "search_query",
+        "unsupported",
         "backend",
         "notes",
     }
