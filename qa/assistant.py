@@ -281,7 +281,7 @@ class Assistant:
         pointed = referents(question, history)
         if pointed:
             # "How did they react?": the answer is about whom "they" points at
-            ranking = ranking.restricted(lambda c: bool(pointed & set(terms(extractive.window(c)))))
+            ranking = ranking.restricted(lambda c: bool(pointed & set(terms(c.context))))
         return ranking
 
     def _word_vectors(self, words: list[str]) -> NDArray[np.float32]:

@@ -62,19 +62,25 @@ _POINTER = re.compile(
 
 
 def referents(question: str, history: History) -> set[str]:
-    """Stems of the names a pronoun in a follow-up can point at: those the last answer
-    brought in (not those of the last question, which the answer was about)."""
+    """Stems of the names a pronoun in a follow-up can point at: the last answer's names."""
     if not history or not _POINTER.search(question):
         return set()
-    last_question, last_answer = history[-1]
-    known = set(terms(last_question)) | set(terms(question))
-    return {t for name in _names(question, last_answer) for t in terms(name)} - known
+    return {t for name in _names(question, history[-1][1]) for t in terms(name)} - set(
+        terms(question)
+    )
 
 
 def _names(question: str, answer: str) -> list[str]:
+    """Capitalised names in answer, bar single words that only open a sentence ("Tens of")."""
+    text = _MARKER.sub("", answer)
     names: list[str] = []
-    for match in _NAME.finditer(_MARKER.sub("", answer)):
+    for match in _NAME.finditer(text):
         name = match.group(0)
+        opens_sentence = (
+            not text[: match.start()].strip() or text[: match.start()].rstrip()[-1] in ".!?:"
+        )
+        if opens_sentence and " " not in name:
+            continue
         if name.lower() not in question.lower() and name not in names and len(name) > 2:
             names.append(name)
     return names[:8]
