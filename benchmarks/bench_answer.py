@@ -331,7 +331,7 @@ def ratios(results: dict[str, Any], big: str) -> dict[str, float]:
         ),
         "cold_start": ratio(cold["ours"], cold["tutorial"]),
     }
-    for size in ("1", "100", big):
+    for size in dict.fromkeys(("1", "100", big)):
         ours = index[f"ours_{size}"]
         out[f"index_vs_raw_encode_{size}"] = ratio(
             ours["chunks_per_s"], ours["raw_encode_chunks_per_s"]
@@ -370,7 +370,7 @@ def table(results: dict[str, Any], big: str) -> str:
             "<= 0.25",
         )
     )
-    for size in ("1", "100", big):
+    for size in dict.fromkeys(("1", "100", big)):
         ours, theirs = index[f"ours_{size}"], index[f"tutorial_{size}"]
         rows.append(
             (
