@@ -44,8 +44,10 @@ format: install
 	$(BIN)/ruff format qa index ui tests benchmarks
 	$(BIN)/ruff check --fix qa index ui tests benchmarks
 
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python benchmarks/bench_answer.py
+	$(BIN)/python benchmarks/bench_answer.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_http.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ from index.chunking import chunk_text
 from index.embedding import Embedder
 from index.errors import DocumentError
 from index.loading import SourceDocument, find_files, load_document
-from index.store import Store
+from index.store import ORPHAN_GRACE_SECONDS, Store
 
 ProgressFactory = Callable[[int, str], "Progress"]
 
@@ -52,11 +52,16 @@ def index_paths(
     paths: Iterable[str | Path],
     progress: ProgressFactory | None = None,
     force: bool = False,
+    orphan_grace: float = ORPHAN_GRACE_SECONDS,
 ) -> IndexReport:
-    """Index every supported file under paths. Unreadable files are reported, not fatal."""
+    """Index every supported file under paths. Unreadable files are reported, not fatal.
+
+    Chunks of interrupted writes older than ``orphan_grace`` seconds are dropped first; a
+    writer that holds the only write lock (a local folder) passes 0.
+    """
     report = IndexReport()
     files = list(find_files(paths))
-    store.drop_orphans()
+    store.drop_orphans(orphan_grace)
     known = {record.source: record.digest for record in store.sources()}
     bar = progress(len(files), "files") if progress and len(files) > 1 else Progress()
     try:
@@ -67,7 +72,9 @@ def index_paths(
                 if previous == document.digest and not force:
                     report.unchanged.append(source)
                 else:
-                    report.chunks += index_document(store, embedder, document, progress)
+                    report.chunks += index_document(
+                        store, embedder, document, progress, replacing=previous is not None
+                    )
                     (report.updated if previous else report.added).append(source)
                     known[source] = document.digest
             except DocumentError as exc:
@@ -83,6 +90,7 @@ def index_document(
     embedder: Embedder,
     document: SourceDocument,
     progress: ProgressFactory | None = None,
+    replacing: bool = True,
 ) -> int:
     """Chunk, embed and write one document; returns the number of chunks."""
     chunks = chunk_text(document.text)
@@ -98,5 +106,5 @@ def index_document(
             bar.update(len(texts))
     finally:
         bar.close()
-    store.write(document, chunks, vectors)
+    store.write(document, chunks, vectors, replacing)
     return len(chunks)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 DEFAULT_COLLECTION = "documents"
+ORPHAN_GRACE_SECONDS = 600.0
 _PAGE = 5000
 
 
@@ -215,11 +216,20 @@ class Store:
     # writing
 
     def write(
-        self, document: SourceDocument, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
+        self,
+        document: SourceDocument,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        replacing: bool = True,
     ) -> None:
-        """Replace a source's chunks: new chunks first, then the manifest, then old chunks go."""
+        """Replace a source's chunks: new chunks first, then the manifest, then old chunks go.
+
+        ``replacing=False`` says the source was not indexed before, so there is nothing to drop
+        (orphans of an interrupted earlier write are dropped by ``drop_orphans``).
+        """
         digest = document.digest
         ids = [chunk_id(document.source, digest, chunk) for chunk in chunks]
+        now = time.time()
         metadatas: list[Any] = [
             {
                 "source": document.source,
@@ -227,6 +237,7 @@ class Store:
                 "start": chunk.start,
                 "end": chunk.end,
                 "sentences": json.dumps(chunk.sentences),
+                "written_at": now,
             }
             for chunk in chunks
         ]
@@ -254,8 +265,9 @@ class Store:
                 embeddings=_matrix([[1.0]]),
             )
         )
-        stale: Any = {"$and": [{"source": document.source}, {"digest": {"$ne": digest}}]}
-        self._call(lambda: self.chunks.delete(where=stale))
+        if replacing:
+            stale: Any = {"$and": [{"source": document.source}, {"digest": {"$ne": digest}}]}
+            self._call(lambda: self.chunks.delete(where=stale))
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
@@ -266,9 +278,14 @@ class Store:
         self._call(lambda: self.chunks.delete(where={"source": source}))
         return True
 
-    def drop_orphans(self) -> int:
-        """Delete chunks left behind by an interrupted write; returns how many went."""
+    def drop_orphans(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:
+        """Delete chunks left behind by an interrupted write; returns how many went.
+
+        Only orphans older than ``min_age`` seconds go, so a writer never deletes the chunks
+        another writer (on a shared Chroma server) has written but not yet committed.
+        """
         live = {(r.source, r.digest) for r in self.sources()}
+        cutoff = time.time() - min_age
         orphans: list[str] = []
         offset = 0
         while True:
@@ -278,7 +295,8 @@ class Store:
                 )
             )
             for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
-                if (meta.get("source"), meta.get("digest")) not in live:
+                old = float(meta.get("written_at", 0.0) or 0.0) <= cutoff
+                if (meta.get("source"), meta.get("digest")) not in live and old:
                     orphans.append(cid)
             if len(page["ids"]) < _PAGE:
                 break

@@ -137,8 +137,8 @@ class Assistant:
         with _translated():
             if self.settings.chroma_url:
                 return index_paths(self._store, self.embedder, paths, progress, force)
-            with write_lock(self.settings.data_dir):
-                return index_paths(self._store, self.embedder, paths, progress, force)
+            with write_lock(self.settings.data_dir):  # the only writer: no grace for orphans
+                return index_paths(self._store, self.embedder, paths, progress, force, 0.0)
 
     def sources(self) -> list[SourceRecord]:
         with _translated():

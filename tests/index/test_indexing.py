@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,30 @@ def test_interrupted_write_is_invisible_and_cleaned_up(
     assert [c.text for c in store.live_chunks() if c.source == "a.txt"] == [
         "Alpha exploded last year."
     ]
+
+
+def test_fresh_orphans_of_another_writer_survive_until_their_grace_ends(
+    store: Store, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    index_paths(store, embedder, [_docs(tmp_path / "docs")])
+    count = store.count()
+    # another writer on a shared server has written these chunks, not yet its manifest record
+    store.chunks.upsert(
+        ids=["in-flight"],
+        documents=["Gamma is new."],
+        metadatas=[
+            {
+                "source": "c.txt",
+                "digest": "x",
+                "start": 0,
+                "end": 13,
+                "sentences": "[]",
+                "written_at": time.time(),
+            }
+        ],
+        embeddings=embedder.embed_documents(["Gamma is new."]),
+    )
+    assert store.drop_orphans(min_age=600) == 0
+    assert store.count() == count + 1
+    assert store.drop_orphans(min_age=0) == 1
+    assert store.count() == count

@@ -16,7 +16,7 @@ import pytest
 
 from index import Store, index_paths, open_client
 
-DOCUMENTS = 150
+DOCUMENTS = 60
 TIMEOUT = 900
 ROOT = Path(__file__).resolve().parents[2]
 _TOPICS = ("river", "engine", "harbour", "library", "glacier", "orchard", "comet", "market")
