@@ -201,7 +201,7 @@ def test_assistant_failure_gets_an_apology_and_is_logged_without_tokens(fake, tm
         send_event(url, mention(fake, "C0BROKEN", QUESTION))  # still serving after the error
         replies(fake, "C0BROKEN", 2)
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert failures and "cannot be opened" in caplog.text
+    assert failures and "Cannot create the data folder" in caplog.text
     assert BOT_TOKEN not in caplog.text and SIGNING_SECRET not in caplog.text
 
 
