@@ -11,9 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import free_port
+from tests.servers import launch, stop
 
 STARTUP_SECONDS = 60
 _names = itertools.count()
@@ -35,51 +33,20 @@ def chroma_binary() -> str:
     return found
 
 
-def wait_for_chroma(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll the heartbeat until it answers; fail early if the server process died."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"`chroma run` exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"`chroma run` not answering at {url} after {STARTUP_SECONDS}s")
-
-
 def start_chroma(path: Path) -> tuple[subprocess.Popen[bytes], str]:
     """`chroma run` on a free loopback port, persisting into path."""
     port = free_port()
     path.mkdir(parents=True, exist_ok=True)
-    log = path / "chroma.log"
     command = [chroma_binary(), "run", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*command, "--path", str(path / "db")],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_chroma(url, proc, log)
-    except BaseException:
-        stop_chroma(proc)
-        raise
+    proc = launch(
+        [*command, "--path", str(path / "db")],
+        f"{url}/api/v2/heartbeat",
+        path / "chroma.log",
+        {**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        STARTUP_SECONDS,
+    )
     return proc, url
-
-
-def stop_chroma(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +56,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield url
     finally:
-        stop_chroma(proc)
+        stop(proc)
 
 
 def unique_collection(prefix: str = "test") -> str:

@@ -5,18 +5,16 @@ answers weak, so the test checks the pipeline, not the answer."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-import httpx
 import pytest
 
 from qa import Assistant
 from tests.conftest import free_port
+from tests.servers import launch, stop
 
 pytestmark = pytest.mark.integration
 QUESTION = "Which leaders did Putin call?"
@@ -38,30 +36,15 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--host", "127.0.0.1", "--port", str(port),
         "--n_ctx", "2048",
     ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + READY_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server not ready in {READY_SECONDS} s")
-            time.sleep(0.5)
+        process = launch(command, f"{url}/models", log, seconds=READY_SECONDS)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def test_real_server_streams_an_answer_that_is_verified_or_replaced(

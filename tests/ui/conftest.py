@@ -6,15 +6,14 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.servers import launch, stop, wait_until_ready
 
 HEADLINE = "Which leaders did Putin call?"
 HEADLINE_SENTENCE = (
@@ -26,25 +25,7 @@ MAX_QUESTION_CHARS = 300
 STARTUP_SECONDS = 180
 
 
-def wait_until_healthy(
-    url: str, proc: subprocess.Popen[str] | None = None, log: Path | None = None
-) -> None:
-    """Poll /healthz until it answers 200; fail early if the server process died."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            output = log.read_text() if log else ""
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{output}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"no healthy server at {url} after {STARTUP_SECONDS}s")
-
-
-def start_qa_serve(data_dir: Path, **env: str) -> tuple[subprocess.Popen[str], str]:
+def start_qa_serve(data_dir: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
     """`qa serve` on a free loopback port, over its own store in data_dir."""
     port = free_port()
     environment = {
@@ -55,31 +36,10 @@ def start_qa_serve(data_dir: Path, **env: str) -> tuple[subprocess.Popen[str], s
         "HF_HUB_OFFLINE": "1",
         **env,
     }
-    log = data_dir / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, proc, log)
-    except BaseException:
-        stop(proc)
-        raise
+    command = [sys.executable, "-m", "qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    proc = launch(command, f"{url}/healthz", data_dir / "server.log", environment, STARTUP_SECONDS)
     return proc, url
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +69,7 @@ class ThreadedServer:
 
     def __enter__(self) -> ThreadedServer:
         self.thread.start()
-        wait_until_healthy(self.url)
+        wait_until_ready(f"{self.url}/healthz", STARTUP_SECONDS)
         return self
 
     def __exit__(self, *exc: object) -> None:
