@@ -144,9 +144,10 @@ class Store:
             )
         return sorted(out, key=lambda record: record.source)
 
-    def generation(self) -> str:
-        """A fingerprint of what is indexed: it changes whenever any source changes."""
-        parts = sorted(f"{r.source}\x00{r.digest}" for r in self.sources())
+    def generation(self, records: Sequence[SourceRecord] | None = None) -> str:
+        """A fingerprint of what is indexed (of records, if given): any change changes it."""
+        records = self.sources() if records is None else records
+        parts = sorted(f"{r.source}\x00{r.digest}" for r in records)
         return hashlib.sha256("\x01".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def source_text(self, source: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +48,7 @@ class HybridRetriever(BaseRetriever):
         store: Store = self.store
         records = store.sources()
         live = frozenset((r.source, r.digest) for r in records)
-        generation = hashlib.sha256(repr(sorted(live)).encode()).hexdigest()
+        generation = store.generation(records)
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
                 chunks = tuple(store.live_chunks(set(live)))
