@@ -172,13 +172,19 @@ class Assistant:
             )
         return cleaned
 
-    def ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
-        """Answer one question; ``history`` holds the earlier (question, answer) pairs."""
+    def _prepare(
+        self, question: str, history: Sequence[tuple[str, str]]
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """The checked question and history; QuestionError when either is unusable."""
         cleaned = self.check_question(question)
         try:
-            turns = normalise_history(history)
+            return cleaned, normalise_history(history)
         except TypeError as exc:
             raise QuestionError(str(exc)) from None
+
+    def ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+        """Answer one question; ``history`` holds the earlier (question, answer) pairs."""
+        cleaned, turns = self._prepare(question, history)
         if self.settings.llm != "none":
             *_partial, answer = self._generate(cleaned, turns)
             return answer
@@ -189,12 +195,7 @@ class Assistant:
         """Yield the answer as it grows, word by word (token by token from an LLM); the last
         item is the complete Answer."""
         if self.settings.llm != "none":
-            cleaned = self.check_question(question)
-            try:
-                turns = normalise_history(history)
-            except TypeError as exc:
-                raise QuestionError(str(exc)) from None
-            yield from self._generate(cleaned, turns)
+            yield from self._generate(*self._prepare(question, history))
             return
         answer = self.ask(question, history)
         words = answer.text.split(" ")
