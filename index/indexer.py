@@ -6,13 +6,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.chunking import chunk_text
+from index.chunking import Chunk, chunk_text
 from index.embedding import Embedder
 from index.errors import DocumentError
 from index.loading import SourceDocument, find_files, load_document
-from index.store import ORPHAN_GRACE_SECONDS, Store
+from index.store import ORPHAN_GRACE_SECONDS, Store, Write
 
 ProgressFactory = Callable[[int, str], "Progress"]
+BATCH = 256  # chunks embedded in one call
 
 
 class Progress:
@@ -64,6 +65,21 @@ def index_paths(
     store.drop_orphans(orphan_grace)
     known = {record.source: record.digest for record in store.sources()}
     bar = progress(len(files), "files") if progress and len(files) > 1 else Progress()
+    pending: list[tuple[SourceDocument, tuple[Chunk, ...], bool]] = []
+
+    def flush() -> None:
+        # small documents are embedded and written together: one encode, three round trips
+        texts = [chunk.text for _doc, chunks, _r in pending for chunk in chunks]
+        vectors = embedder.embed_documents(texts) if texts else []
+        writes, at = [], 0
+        for document, chunks, replacing in pending:
+            writes.append(Write(document, chunks, vectors[at : at + len(chunks)], replacing))
+            at += len(chunks)
+        if writes:
+            store.write_many(writes)
+        bar.update(len(pending))
+        pending.clear()
+
     try:
         for path, source in files:
             try:
@@ -71,15 +87,25 @@ def index_paths(
                 previous = known.get(source)
                 if previous == document.digest and not force:
                     report.unchanged.append(source)
+                    bar.update()
+                    continue
+                chunks = tuple(chunk_text(document.text))
+                if not chunks:
+                    raise DocumentError(f"{document.source}: no text in file")
+                if len(chunks) > BATCH:
+                    index_document(store, embedder, document, progress, previous is not None)
+                    bar.update()
                 else:
-                    report.chunks += index_document(
-                        store, embedder, document, progress, replacing=previous is not None
-                    )
-                    (report.updated if previous else report.added).append(source)
-                    known[source] = document.digest
+                    pending.append((document, chunks, previous is not None))
+                    if sum(len(c) for _d, c, _r in pending) >= BATCH:
+                        flush()
+                report.chunks += len(chunks)
+                (report.updated if previous else report.added).append(source)
+                known[source] = document.digest
             except DocumentError as exc:
                 report.failed.append((source, str(exc)))
-            bar.update()
+                bar.update()
+        flush()
     finally:
         bar.close()
     return report
@@ -96,12 +122,11 @@ def index_document(
     chunks = chunk_text(document.text)
     if not chunks:
         raise DocumentError(f"{document.source}: no text in file")
-    batch = 256
-    bar = progress(len(chunks), "chunks") if progress and len(chunks) > batch else Progress()
+    bar = progress(len(chunks), "chunks") if progress and len(chunks) > BATCH else Progress()
     vectors: list[list[float]] = []
     try:
-        for at in range(0, len(chunks), batch):
-            texts = [chunk.text for chunk in chunks[at : at + batch]]
+        for at in range(0, len(chunks), BATCH):
+            texts = [chunk.text for chunk in chunks[at : at + BATCH]]
             vectors.extend(embedder.embed_documents(texts))
             bar.update(len(texts))
     finally:

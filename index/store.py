@@ -39,6 +39,17 @@ class SourceRecord:
 
 
 @dataclass(frozen=True)
+class Write:
+    """One source to (re)write: its chunks and their vectors. ``replacing`` is False for a
+    source that was not indexed before, so there are no old chunks to look for."""
+
+    document: SourceDocument
+    chunks: tuple[Chunk, ...]
+    vectors: Sequence[Sequence[float]]
+    replacing: bool = True
+
+
+@dataclass(frozen=True)
 class StoredChunk:
     """A chunk as read back from the store."""
 
@@ -223,52 +234,68 @@ class Store:
         vectors: Sequence[Sequence[float]],
         replacing: bool = True,
     ) -> None:
-        """Replace a source's chunks: new chunks first, then the manifest, then old chunks go.
+        """Replace one source's chunks (see write_many)."""
+        self.write_many([Write(document, tuple(chunks), vectors, replacing)])
 
-        ``replacing=False`` says the source was not indexed before, so there is nothing to drop
-        (orphans of an interrupted earlier write are dropped by ``drop_orphans``).
+    def write_many(self, writes: Sequence[Write]) -> None:
+        """Replace several sources' chunks: all new chunks first, then their manifest records
+        in one call, then their old chunks go. A write stopped before the manifest call leaves
+        only invisible orphans, dropped later by ``drop_orphans``.
         """
-        digest = document.digest
-        ids = [chunk_id(document.source, digest, chunk) for chunk in chunks]
         now = time.time()
-        metadatas: list[Any] = [
-            {
-                "source": document.source,
-                "digest": digest,
-                "start": chunk.start,
-                "end": chunk.end,
-                "sentences": json.dumps(chunk.sentences),
-                "written_at": now,
-            }
-            for chunk in chunks
-        ]
+        ids: list[str] = []
+        texts: list[str] = []
+        metadatas: list[Any] = []
+        vectors: list[Sequence[float]] = []
+        for w in writes:
+            digest = w.document.digest
+            for chunk in w.chunks:
+                ids.append(chunk_id(w.document.source, digest, chunk))
+                texts.append(chunk.text)
+                metadatas.append(
+                    {
+                        "source": w.document.source,
+                        "digest": digest,
+                        "start": chunk.start,
+                        "end": chunk.end,
+                        "sentences": json.dumps(chunk.sentences),
+                        "written_at": now,
+                    }
+                )
+            vectors.extend(w.vectors)
         for at in range(0, len(ids), _PAGE):
             self._call(
                 lambda at=at: self.chunks.upsert(
                     ids=ids[at : at + _PAGE],
-                    documents=[chunk.text for chunk in chunks[at : at + _PAGE]],
+                    documents=texts[at : at + _PAGE],
                     metadatas=metadatas[at : at + _PAGE],
                     embeddings=_matrix(vectors[at : at + _PAGE]),
                 )
             )
-        meta: Any = {
-            "source": document.source,
-            "path": document.path,
-            "digest": digest,
-            "chunks": len(ids),
-            "indexed_at": time.time(),
-        }
+        records: Any = [
+            {
+                "source": w.document.source,
+                "path": w.document.path,
+                "digest": w.document.digest,
+                "chunks": len(w.chunks),
+                "indexed_at": now,
+            }
+            for w in writes
+        ]
         self._call(
             lambda: self.manifest.upsert(
-                ids=[_source_id(document.source)],
-                documents=[document.text],
-                metadatas=[meta],
-                embeddings=_matrix([[1.0]]),
+                ids=[_source_id(w.document.source) for w in writes],
+                documents=[w.document.text for w in writes],
+                metadatas=records,
+                embeddings=_matrix([[1.0]] * len(writes)),
             )
         )
-        if replacing:
-            stale: Any = {"$and": [{"source": document.source}, {"digest": {"$ne": digest}}]}
-            self._call(lambda: self.chunks.delete(where=stale))
+        for w in writes:
+            if w.replacing:
+                stale: Any = {
+                    "$and": [{"source": w.document.source}, {"digest": {"$ne": w.document.digest}}]
+                }
+                self._call(lambda stale=stale: self.chunks.delete(where=stale))
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
