@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
-from qa import Assistant, QAError, QuestionError, Settings, StoreUnavailable
+from qa import Assistant, Citation, QAError, QuestionError, Settings, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +39,12 @@ class AskRequest(BaseModel):
     )
 
 
-class CitationOut(BaseModel):
-    """A verbatim passage: the source's text[start:end] == text; shown as marker [n]."""
-
-    n: int
-    text: str
-    source: str
-    start: int
-    end: int
-    score: float
-
-
 class AskResponse(BaseModel):
     """The same JSON as `qa ask --json`."""
 
     answer: str
     answered: bool = Field(description="False when the documents don't answer the question.")
-    citations: list[CitationOut]
+    citations: list[Citation]  # the dataclass itself: one definition of a citation
     question: str
     search_query: str
     backend: str
