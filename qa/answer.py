@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+MARKER = re.compile(r"\s*\[(\d+)\]")  # an answer's citation marker " [n]"
+
+
+def strip_markers(text: str) -> str:
+    """The text without its [n] markers."""
+    return MARKER.sub("", text)
 
 
 @dataclass(frozen=True)

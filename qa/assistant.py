@@ -9,12 +9,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answer import Answer
+from qa.answer import Answer, strip_markers
 from qa.conversation import (
     normalise_history,
     referents,
     search_query,
-    strip_markers,
 )
 from qa.errors import QAError, QuestionError, SourceError, StoreUnavailable
 from qa.lexical import terms
@@ -250,8 +249,8 @@ class Assistant:
         query = search_query(question, history)
         texts = list(dict.fromkeys([question, query]))
         vectors = dict(zip(texts, self.embedder.encode(texts), strict=True))
-        hits = retriever.search(query, vectors[query])
         corpus = retriever.corpus()
+        hits = retriever.search(query, vectors[query], corpus)
         found = extractive.candidates(hits)
         sentence_vectors = self._text_vectors(
             [(c.source, c.start, c.end, "s") for c in found],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qa.answer import strip_markers
 from qa.lexical import terms
 
 History = Sequence[tuple[str, str]]
@@ -14,7 +15,6 @@ _DEPENDENT = re.compile(
     r"then|the same|the other|such|former|latter|why|what about|how about|and)\b",
     re.IGNORECASE,
 )
-_MARKER = re.compile(r"\s*\[\d+\]")
 
 
 def normalise_history(history: object) -> list[tuple[str, str]]:
@@ -72,7 +72,7 @@ def referents(question: str, history: History) -> set[str]:
 
 def _names(question: str, answer: str) -> list[str]:
     """Capitalised names in answer, bar single words that only open a sentence ("Tens of")."""
-    text = _MARKER.sub("", answer)
+    text = strip_markers(answer)
     names: list[str] = []
     for match in _NAME.finditer(text):
         name = match.group(0)
@@ -84,7 +84,3 @@ def _names(question: str, answer: str) -> list[str]:
         if name.lower() not in question.lower() and name not in names and len(name) > 2:
             names.append(name)
     return names[:8]
-
-
-def strip_markers(text: str) -> str:
-    return _MARKER.sub("", text)

@@ -55,9 +55,11 @@ class HybridRetriever(BaseRetriever):
                 self._corpus = Corpus(generation, chunks, BM25(c.text for c in chunks), live)
             return self._corpus
 
-    def search(self, query: str, vector: Any = None) -> list[tuple[StoredChunk, float, float]]:
+    def search(
+        self, query: str, vector: Any = None, corpus: Corpus | None = None
+    ) -> list[tuple[StoredChunk, float, float]]:
         """(chunk, fused score, dense similarity) for the best k chunks, best first."""
-        corpus = self.corpus()
+        corpus = corpus or self.corpus()
         if not corpus.chunks:
             return []
         embedder: Embedder = self.embedder

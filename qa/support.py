@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from qa.answer import MARKER
 from qa.lexical import terms
 
 DENSE = 0.5
@@ -37,7 +38,6 @@ THRESHOLD = 0.33
 
 Encoder = Callable[[list[str]], NDArray[np.float32]]
 
-MARKER = re.compile(r"\s*\[(\d+)\]")
 # A sentence ends at . ! or ? (with closing quotes and markers) before a space and a
 # non-lowercase letter, or at the end of the text: "the U.S. and its allies" stays whole.
 _END = re.compile(r"[.!?]+[\"'”’)]*(?:\s*\[\d+\])*(?=\s+[^a-z\s]|\s*$)")
