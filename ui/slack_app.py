@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ui.slack")
 WORKING_REACTION = "eyes"
+RATE_LIMIT_RETRIES = 3  # a 429 is retried after its Retry-After seconds, up to this many times
 
 
 class SeenEvents:
@@ -64,7 +65,12 @@ def build_app(assistant: Assistant, config: SlackConfig) -> App:
     from slack_bolt import App
     from slack_sdk import WebClient
 
-    client = WebClient(token=config.bot_token, base_url=config.api_url, logger=quiet_logger())
+    client = WebClient(
+        token=config.bot_token,
+        base_url=config.api_url,
+        logger=quiet_logger(),
+        retry_handlers=retry_handlers(),
+    )
     identity = check_token(client, config)
     log.info("connected to Slack as %s (%s)", identity.get("user"), identity.get("team"))
     app = App(
@@ -79,6 +85,19 @@ def build_app(assistant: Assistant, config: SlackConfig) -> App:
     app.event("app_mention")(ack=_ack, lazy=[answerer.on_mention])
     app.event("message")(ack=_ack, lazy=[answerer.on_message])
     return app
+
+
+def retry_handlers() -> list[Any]:
+    """slack_sdk's own retries: a dropped connection once, a 429 after its Retry-After.
+
+    Bolt copies these onto the client each listener gets, so every Web API call has them.
+    """
+    from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+    return [
+        ConnectionErrorRetryHandler(),
+        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
 
 
 def check_token(client: WebClient, config: SlackConfig) -> Mapping[str, Any]:

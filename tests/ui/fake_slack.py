@@ -25,11 +25,13 @@ BOT_ID = "B0QABOT"
 
 @dataclass(frozen=True)
 class Call:
-    """One Web API call the bot made: the method name, its arguments and whether it was authed."""
+    """One Web API call the bot made: the method name, its arguments, whether it was authed and
+    whether the fake answered it with 429."""
 
     method: str
     args: dict[str, Any]
     authorized: bool
+    limited: bool = False
 
 
 @dataclass
@@ -38,13 +40,15 @@ class FakeSlack:
     conversations.replies, recording every call.
 
     Messages posted by the bot are kept per channel so conversations.replies returns a real thread;
-    tests add people's messages with ``add_message``.
+    tests add people's messages with ``add_message``. ``rate_limit`` makes the next calls to a
+    method answer as Slack does when a tier's limit is hit: HTTP 429 with ``Retry-After``.
     """
 
     token: str = BOT_TOKEN
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     url: str = ""
+    limited: dict[str, tuple[int, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _clock: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -70,9 +74,15 @@ class FakeSlack:
             def _reply(self, args: dict[str, Any]) -> None:
                 method = urlsplit(self.path).path.rsplit("/", 1)[-1]
                 authorized = self.headers.get("Authorization") == f"Bearer {fake.token}"
-                body = fake.handle(method, args, authorized)
+                retry_after = fake.take_limit(method, args, authorized)
+                if retry_after is None:
+                    status, body = 200, fake.handle(method, args, authorized)
+                else:
+                    status, body = 429, {"ok": False, "error": "ratelimited"}
                 data = json.dumps(body).encode()
-                self.send_response(200)
+                self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", str(retry_after))
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -92,6 +102,21 @@ class FakeSlack:
         self._server.server_close()
 
     # the Web API
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next ``times`` calls to ``method`` with 429 and ``Retry-After``."""
+        with self._lock:
+            self.limited[method] = (times, retry_after)
+
+    def take_limit(self, method: str, args: dict[str, Any], authorized: bool) -> int | None:
+        """The Retry-After seconds if this call is rate limited (and recorded as such)."""
+        with self._lock:
+            times, retry_after = self.limited.get(method, (0, 0))
+            if times <= 0:
+                return None
+            self.limited[method] = (times - 1, retry_after)
+            self.calls.append(Call(method, args, authorized, limited=True))
+            return retry_after
 
     def handle(self, method: str, args: dict[str, Any], authorized: bool) -> dict[str, Any]:
         with self._lock:
@@ -147,12 +172,18 @@ class FakeSlack:
             self.messages.setdefault(channel, []).append(message)
             return message
 
-    def calls_to(self, method: str, channel: str | None = None) -> list[Call]:
+    def calls_to(
+        self, method: str, channel: str | None = None, limited: bool = False
+    ) -> list[Call]:
+        """The calls to ``method`` (in ``channel``) that were answered, or with ``limited`` the
+        ones answered with 429."""
         with self._lock:
             return [
                 c
                 for c in self.calls
-                if c.method == method and (channel is None or c.args.get("channel") == channel)
+                if c.method == method
+                and c.limited == limited
+                and (channel is None or c.args.get("channel") == channel)
             ]
 
 

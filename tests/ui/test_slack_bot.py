@@ -152,6 +152,22 @@ def test_retried_event_is_answered_once(fake, events_url):
     assert len(threads) == 3
 
 
+def test_a_rate_limited_reply_is_retried_after_retry_after_and_posted_once(fake, events_url):
+    fake.rate_limit("chat.postMessage", times=1, retry_after=1)
+    event = mention(fake, "C0LIMIT", QUESTION)
+    assert send_event(events_url, event)[0] == 200
+    [reply] = replies(fake, "C0LIMIT")
+    [refused] = fake.calls_to("chat.postMessage", "C0LIMIT", limited=True)
+    assert refused.args["thread_ts"] == reply.args["thread_ts"] == event["event"]["ts"]
+    assert refused.args["text"] == reply.args["text"] and "Macron" in reply.args["text"]
+    # once a later question is answered, the first has been handled: one post, in its thread
+    send_event(events_url, mention(fake, "C0LIMIT", "Who is the president of Brazil?"))
+    threads = [c.args["thread_ts"] for c in replies(fake, "C0LIMIT", 2)]
+    posted = [m for m in fake.messages["C0LIMIT"] if m.get("bot_id") == BOT_ID]
+    assert threads.count(event["event"]["ts"]) == 1 and len(threads) == len(posted) == 2
+    assert len(fake.calls_to("chat.postMessage", "C0LIMIT", limited=True)) == 1
+
+
 def test_bad_signature_gets_401_and_no_answer(fake, events_url, caplog):
     caplog.set_level(logging.DEBUG)
     forged = mention(fake, "C0FORGED", "secret plans of the forger")
@@ -351,6 +367,8 @@ def test_socket_mode_connects_through_the_configured_api_url(fake, article_assis
     handler = socket_mode_handler(build_app(article_assistant, config), config)
     try:
         assert handler.client.web_client.base_url == fake.url
+        kinds = {type(h).__name__ for h in handler.client.web_client.retry_handlers}
+        assert "RateLimitErrorRetryHandler" in kinds
         assert handler.client.app_token == config.app_token
     finally:
         handler.client.close()
