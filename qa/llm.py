@@ -7,11 +7,13 @@ are an extra: ``pip install 'qa[llm]'``.
 from __future__ import annotations
 
 import contextlib
+import json
 import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from qa.errors import LLMUnavailable, QAError
 from qa.settings import Settings
@@ -25,6 +27,7 @@ INSTALL_HINT = "pip install 'qa[llm]'"
 OPENAI_MODEL = "gpt-4o-mini"  # used with OpenAI itself when QA_LLM_MODEL is not set
 LOCAL_MODEL = "local-model"  # most local servers serve one model whatever the name
 OLLAMA_URL = "http://127.0.0.1:11434"
+OLLAMA_PORT = 11434
 
 
 def describe(settings: Settings) -> str:
@@ -37,8 +40,36 @@ def describe(settings: Settings) -> str:
 
 def where(settings: Settings) -> str:
     if settings.llm == "ollama":
-        return settings.llm_base_url or OLLAMA_URL
+        return ollama_root(settings.llm_base_url)
     return settings.llm_base_url or "https://api.openai.com/v1"
+
+
+def ollama_root(base_url: str) -> str:
+    """The Ollama server's root URL, the one its client adds ``/api/chat`` to.
+
+    A bare ``host`` or ``host:port`` gets ``http://`` (and Ollama's port 11434, as the ollama
+    client gives it); a trailing ``/api`` or ``/v1`` (Ollama's OpenAI-compatible path, which is
+    for ``QA_LLM=openai``) is dropped. Left as given, the client would post to ``/v1/api/chat``,
+    or, for a URL it cannot parse, silently to 127.0.0.1:11434 instead.
+    """
+    url = base_url.strip() or OLLAMA_URL
+    bare = "://" not in url
+    parts = urlsplit(f"http://{url}" if bare else url)
+    try:
+        port = parts.port
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a port that is not a number
+        port, usable = None, False
+    if not usable:
+        raise QAError(
+            f"QA_LLM_BASE_URL={base_url!r} is not an Ollama server URL: use e.g. {OLLAMA_URL}"
+        )
+    if bare and port is None:
+        parts = parts._replace(netloc=f"{parts.netloc}:{OLLAMA_PORT}")
+    path = parts.path.rstrip("/")
+    for suffix in ("/api", "/v1"):
+        path = path.removesuffix(suffix)
+    return parts._replace(path=path, query="", fragment="").geturl()
 
 
 def chat_model(settings: Settings) -> BaseChatModel:
@@ -47,6 +78,11 @@ def chat_model(settings: Settings) -> BaseChatModel:
         raise QAError(f"QA_LLM={settings.llm!r} is not supported: use one of openai, ollama, none")
     if settings.llm_timeout <= 0:
         raise QAError(f"QA_LLM_TIMEOUT={settings.llm_timeout} must be a positive number of seconds")
+    if settings.llm == "ollama" and not settings.llm_model:
+        raise QAError(
+            "QA_LLM=ollama needs a model name: set QA_LLM_MODEL or --llm-model "
+            "(e.g. llama3.2; `ollama list` shows the models you have)"
+        )
     model = describe(settings).split(":", 1)[1]
     try:
         if settings.llm == "openai":
@@ -68,6 +104,8 @@ def chat_model(settings: Settings) -> BaseChatModel:
             model=model,
             base_url=where(settings),
             temperature=0,
+            # a thinking model would spend QA_LLM_TIMEOUT reasoning before the first word
+            reasoning=False,
             client_kwargs={"timeout": settings.llm_timeout},
         )
     except ImportError as exc:
@@ -145,11 +183,26 @@ def complete(
 
 
 def _reason(exc: BaseException) -> str:
-    """A short, secret-free description of what went wrong."""
+    """A short, secret-free description of what went wrong.
+
+    The server's own words are kept when it sent an ``{"error": ...}`` (Ollama's errors, e.g.
+    "model 'x' not found"): they say what to fix and hold nothing of ours.
+    """
     status = getattr(exc, "status_code", None)
     kind = type(exc).__name__
-    if status:
-        return f"HTTP {status} ({kind})"
+    said = getattr(exc, "error", None)
+    detail = " ".join(said.split())[:160] if isinstance(said, str) and said.strip() else ""
+    if isinstance(status, int) and status > 0:
+        reason = f"HTTP {status}: {detail} ({kind})" if detail else f"HTTP {status} ({kind})"
+        if status == 404:
+            reason += "; check QA_LLM_MODEL and QA_LLM_BASE_URL"
+        return reason
+    if detail:  # an error line in the middle of a stream
+        return f"the server reported an error: {detail} ({kind})"
+    if kind == "RemoteProtocolError":
+        return f"the server closed the connection mid-reply ({kind})"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"the server sent a reply that is not valid JSON ({kind})"
     if "connect" in kind.lower() or "connect" in str(exc).lower()[:200]:
         return f"cannot connect to the server ({kind})"
     if "timeout" in kind.lower():
