@@ -200,7 +200,7 @@ def _reason(exc: BaseException) -> str:
     if detail:  # an error line in the middle of a stream
         return f"the server reported an error: {detail} ({kind})"
     if kind == "RemoteProtocolError":
-        return f"the server closed the connection mid-reply ({kind})"
+        return f"the server closed the connection before the reply was complete ({kind})"
     if isinstance(exc, json.JSONDecodeError):
         return f"the server sent a reply that is not valid JSON ({kind})"
     if "connect" in kind.lower() or "connect" in str(exc).lower()[:200]:

@@ -135,7 +135,7 @@ def test_follow_up_is_rewritten_by_the_llm_before_retrieval(
         ("!404", "HTTP 404: model 'llama3.2' not found (ResponseError); check QA_LLM_MODEL"),
         ("!stall", "did not answer within 2 s (QA_LLM_TIMEOUT)"),
         ("!stall-mid", "did not answer within 2 s (QA_LLM_TIMEOUT)"),
-        ("!cut", "the server closed the connection mid-reply"),
+        ("!cut", "the server closed the connection before the reply was complete"),
         ("!malformed", "the server sent a reply that is not valid JSON"),
         ("!error-line", "the server reported an error: an error was encountered while running"),
     ],
