@@ -3,9 +3,17 @@
 from index.chunking import Chunk, chunk_text, paragraph_spans, split_sentences
 from index.embedding import Embedder, bundled_model_path
 from index.errors import DocumentError, IndexingError, StoreError
-from index.indexer import IndexReport, index_document, index_paths
+from index.indexer import IndexReport, index_document, index_files, index_paths
 from index.loading import SourceDocument, find_files, load_document
-from index.store import SourceRecord, Store, StoredChunk, open_client, write_lock
+from index.rebuild import rebuild_folder, record_sources, recorded_sources
+from index.store import (
+    SourceRecord,
+    Store,
+    StoredChunk,
+    open_client,
+    open_store,
+    write_lock,
+)
 
 __all__ = [
     "Chunk",
@@ -22,10 +30,15 @@ __all__ = [
     "chunk_text",
     "find_files",
     "index_document",
+    "index_files",
     "index_paths",
     "load_document",
     "open_client",
+    "open_store",
     "paragraph_spans",
+    "rebuild_folder",
+    "record_sources",
+    "recorded_sources",
     "split_sentences",
     "write_lock",
 ]

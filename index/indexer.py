@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,8 +60,20 @@ def index_paths(
     Chunks of interrupted writes older than ``orphan_grace`` seconds are dropped first; a
     writer that holds the only write lock (a local folder) passes 0.
     """
-    report = IndexReport()
     files = list(find_files(paths))
+    return index_files(store, embedder, files, progress, force, orphan_grace)
+
+
+def index_files(
+    store: Store,
+    embedder: Embedder,
+    files: Sequence[tuple[Path, str]],
+    progress: ProgressFactory | None = None,
+    force: bool = False,
+    orphan_grace: float = ORPHAN_GRACE_SECONDS,
+) -> IndexReport:
+    """Index (file, source name) pairs, as index_paths does."""
+    report = IndexReport()
     store.drop_orphans(orphan_grace)
     known = {record.source: record.digest for record in store.sources()}
     bar = progress(len(files), "files") if progress and len(files) > 1 else Progress()

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 DEFAULT_COLLECTION = "documents"
+CHROMA_FOLDER = "chroma"
 ORPHAN_GRACE_SECONDS = 600.0
 _PAGE = 5000
 
@@ -74,8 +76,11 @@ def _disable_telemetry() -> Any:
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
-def open_client(data_dir: str | Path | None = None, url: str | None = None) -> ClientAPI:
-    """A Chroma client: a server when url is given, else a local folder (created if missing)."""
+def open_client(
+    data_dir: str | Path | None = None, url: str | None = None, folder_name: str = CHROMA_FOLDER
+) -> ClientAPI:
+    """A Chroma client: a server when url is given, else the local store in
+    ``data_dir/folder_name`` (created if missing)."""
     settings = _disable_telemetry()
     import chromadb
 
@@ -103,12 +108,40 @@ def open_client(data_dir: str | Path | None = None, url: str | None = None) -> C
             "point --data-dir or QA_DATA_DIR at a writable folder"
         ) from None
     try:
-        return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
+        return chromadb.PersistentClient(path=str(folder / folder_name), settings=settings)
     except Exception as exc:
-        raise StoreError(
-            f"The store in {folder / 'chroma'} cannot be opened ({_reason(exc)}); "
-            "move that folder away and index the documents again"
-        ) from None
+        raise StoreError(broken_store_message(folder, exc)) from None
+
+
+def broken_store_message(data_dir: Path, exc: BaseException) -> str:
+    """What to say when the local Chroma folder is corrupted or from another Chroma version."""
+    return (
+        f"The store in {data_dir / CHROMA_FOLDER} is damaged or from another Chroma version "
+        f"({_reason(exc)}); recreate it from the sources with `qa index --rebuild`"
+    )
+
+
+def open_store(
+    embeddings: Embeddings,
+    data_dir: str | Path | None = None,
+    url: str | None = None,
+    name: str = DEFAULT_COLLECTION,
+) -> Store:
+    """A Store on a Chroma server (url) or in a local data folder.
+
+    A local store reopens its client when another process has changed the index, since
+    Chroma's embedded client keeps answering queries from the vectors it loaded.
+    """
+    if url:
+        return Store(open_client(url=url), embeddings, name, url=url)
+    from index.rebuild import recover
+
+    folder = Path(str(data_dir)).expanduser()
+    with contextlib.suppress(OSError):
+        recover(folder)
+    return Store(
+        open_client(folder), embeddings, name, reopen=lambda: open_client(folder), folder=folder
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -124,21 +157,74 @@ class Store:
     write is invisible and is cleaned up by the next one.
     """
 
-    def __init__(self, client: ClientAPI, embeddings: Embeddings, name: str = DEFAULT_COLLECTION):
-        self.client = client
+    def __init__(
+        self,
+        client: ClientAPI,
+        embeddings: Embeddings,
+        name: str = DEFAULT_COLLECTION,
+        reopen: Callable[[], ClientAPI] | None = None,
+        folder: Path | None = None,
+        url: str = "",
+    ):
         self.embeddings = embeddings
         self.name = name
+        self.folder = folder
+        self.url = url
+        self._reopen = reopen
+        self._lock = threading.RLock()
+        self._seen: tuple[str, int] | None = None  # (generation, folder identity) last read
+        self._attach(client)
+
+    def _attach(self, client: ClientAPI) -> None:
+        self.client = client
         try:
             self.chunks: Collection = client.get_or_create_collection(
-                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
             self.manifest: Collection = client.get_or_create_collection(
-                f"{name}__sources", embedding_function=None
+                f"{self.name}__sources", embedding_function=None
             )
         except Exception as exc:
-            raise StoreError(f"Cannot open collection '{name}': {_reason(exc)}") from None
+            if self.folder is not None:
+                raise StoreError(broken_store_message(self.folder, exc)) from None
+            raise StoreError(f"Cannot open collection '{self.name}': {_reason(exc)}") from None
+
+    def close(self) -> None:
+        """Release the Chroma client (a local folder's files are closed)."""
+        close = getattr(self.client, "close", None)  # Client has it; ClientAPI does not say so
+        with self._lock, contextlib.suppress(Exception):
+            if close is not None:
+                close()
 
     # reading
+
+    def snapshot(self) -> tuple[list[SourceRecord], str]:
+        """The indexed sources and their generation, reading the latest index.
+
+        When another process has changed a local index (or rebuilt its folder) since the last
+        snapshot, the client is reopened first: the embedded client would go on querying the
+        vectors it loaded at start.
+        """
+        with self._lock:
+            records = self.sources()
+            generation = self.generation(records)
+            if self._reopen is None:
+                return records, generation
+            seen = (generation, self._folder_identity())
+            if self._seen is not None and seen != self._seen:
+                self.close()
+                self._attach(self._reopen())
+                records = self.sources()
+                generation = self.generation(records)
+                seen = (generation, self._folder_identity())
+            self._seen = seen
+            return records, generation
+
+    def _folder_identity(self) -> int:
+        try:
+            return os.stat(Path(str(self.folder), CHROMA_FOLDER, "chroma.sqlite3")).st_ino
+        except OSError:
+            return 0
 
     def sources(self) -> list[SourceRecord]:
         records = self._call(lambda: self.manifest.get(include=["metadatas"]))
@@ -296,6 +382,7 @@ class Store:
                     "$and": [{"source": w.document.source}, {"digest": {"$ne": w.document.digest}}]
                 }
                 self._call(lambda stale=stale: self.chunks.delete(where=stale))
+        self._seen = None  # this client wrote it, so it already sees it
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
@@ -304,6 +391,7 @@ class Store:
             return False
         self._call(lambda: self.manifest.delete(ids=[_source_id(source)]))
         self._call(lambda: self.chunks.delete(where={"source": source}))
+        self._seen = None
         return True
 
     def drop_orphans(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:
@@ -335,11 +423,17 @@ class Store:
 
     def _call(self, action: Any) -> Any:
         try:
-            return action()
+            with self._lock:
+                return action()
         except StoreError:
             raise
         except Exception as exc:
-            raise StoreError(f"The Chroma store failed: {_reason(exc)}") from exc
+            if self.url:
+                raise StoreError(
+                    f"The Chroma server at {self.url} failed or is unreachable: {_reason(exc)}"
+                ) from exc
+            hint = "; if it persists, rebuild it with `qa index --rebuild`" if self.folder else ""
+            raise StoreError(f"The Chroma store failed: {_reason(exc)}{hint}") from exc
 
 
 def _matrix(rows: Sequence[Sequence[float]]) -> Any:

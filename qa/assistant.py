@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,11 +89,15 @@ class Assistant:
     def store(self) -> Store:
         with self._lock:
             if self._store is None:
-                from index import Store, open_client
+                from index import open_store
 
                 with _translated():
-                    client = open_client(self.settings.data_dir, self.settings.chroma_url or None)
-                    self._store = Store(client, self.embedder, self.settings.collection)
+                    self._store = open_store(
+                        self.embedder,
+                        self.settings.data_dir,
+                        self.settings.chroma_url or None,
+                        self.settings.collection,
+                    )
                     if self.settings.bundled and not self._store.sources():
                         self._index([bundled_article()], None, False)
             return self._store
@@ -116,8 +120,12 @@ class Assistant:
         paths: Iterable[str | Path],
         progress: ProgressFactory | None = None,
         force: bool = False,
+        on_wait: Callable[[], None] | None = None,
     ) -> IndexReport:
-        """Add or update documents (files or folders); unchanged files are skipped."""
+        """Add or update documents (files or folders); unchanged files are skipped.
+
+        Another process indexing into the same data folder makes this one wait for it
+        (``on_wait`` is called first)."""
         from index import find_files
 
         paths = list(paths)
@@ -125,19 +133,107 @@ class Assistant:
             list(find_files(paths))  # a missing path fails before anything loads
         with self._lock:
             self.store  # noqa: B018 - opens the store (and indexes the bundled article)
-            return self._index(paths, progress, force)
+            return self._index(paths, progress, force, on_wait)
 
     def _index(
-        self, paths: Sequence[str | Path], progress: ProgressFactory | None, force: bool
+        self,
+        paths: Sequence[str | Path],
+        progress: ProgressFactory | None,
+        force: bool,
+        on_wait: Callable[[], None] | None = None,
     ) -> IndexReport:
-        from index import index_paths, write_lock
+        from index import index_paths, record_sources, write_lock
 
         assert self._store is not None
         with _translated():
             if self.settings.chroma_url:
                 return index_paths(self._store, self.embedder, paths, progress, force)
-            with write_lock(self.settings.data_dir):  # the only writer: no grace for orphans
-                return index_paths(self._store, self.embedder, paths, progress, force, 0.0)
+            with write_lock(self.settings.data_dir, on_wait):  # the only writer: no grace
+                report = index_paths(self._store, self.embedder, paths, progress, force, 0.0)
+                record_sources(self.settings.data_dir, self._store.sources())
+                return report
+
+    def rebuild(
+        self,
+        paths: Iterable[str | Path] = (),
+        progress: ProgressFactory | None = None,
+        on_wait: Callable[[], None] | None = None,
+    ) -> IndexReport:
+        """Recreate the index from the sources' files (those indexed before, plus ``paths``).
+
+        A local store is built beside the old one and swapped in when complete, so this also
+        repairs a damaged or version-mismatched store folder. Sources whose file is gone are
+        reported as failed."""
+        from index import find_files
+
+        with _translated():
+            given = list(find_files(paths))  # (file, source name)
+        with self._lock, _translated():
+            known = self._known_sources()
+            missing = [(s, f"{s}: no file at {p} any more") for s, p in known.items()]
+            files = {s: (Path(p), s) for s, p in known.items() if Path(p).is_file()}
+            files.update((source, (path, source)) for path, source in given)
+            missing = [(s, reason) for s, reason in missing if s not in files]
+            if self.settings.chroma_url:
+                report = self._rebuild_collections(list(files.values()), progress)
+            else:
+                from index import rebuild_folder, write_lock
+
+                folder = self.settings.data_dir
+                with write_lock(folder, on_wait):
+                    self.close()
+                    report = rebuild_folder(
+                        folder, lambda new: self._build(new.name, list(files.values()), progress)
+                    )
+            report.failed[:0] = missing
+            return report
+
+    def _known_sources(self) -> dict[str, str]:
+        """Source -> path of what is indexed: from the store if it opens, else from the record
+        kept beside it."""
+        from index import recorded_sources
+
+        try:
+            return {r.source: r.path for r in self.store.sources()}
+        except StoreUnavailable:
+            self.close()
+            return recorded_sources(self.settings.data_dir)
+
+    def _build(
+        self, folder_name: str, files: Sequence[tuple[Path, str]], progress: ProgressFactory | None
+    ) -> IndexReport:
+        from index import Store, index_files, open_client, record_sources
+
+        client = open_client(self.settings.data_dir, folder_name=folder_name)
+        store = Store(client, self.embedder, self.settings.collection)
+        try:
+            report = index_files(store, self.embedder, files, progress, True, 0.0)
+            record_sources(self.settings.data_dir, store.sources())
+            return report
+        finally:
+            store.close()
+
+    def _rebuild_collections(
+        self, files: Sequence[tuple[Path, str]], progress: ProgressFactory | None
+    ) -> IndexReport:
+        """On a Chroma server: drop the collections, then index every source again."""
+        from index import Store, index_files
+
+        store = self.store
+        for name in (store.name, f"{store.name}__sources"):
+            store.client.delete_collection(name)
+        self._retriever = None
+        fresh = Store(store.client, self.embedder, store.name, url=store.url)
+        self._store = fresh
+        return index_files(fresh, self.embedder, files, progress, True)
+
+    def close(self) -> None:
+        """Release the store; the next call opens it again."""
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+            self._store = None
+            self._retriever = None
 
     def sources(self) -> list[SourceRecord]:
         with _translated():
@@ -150,10 +246,14 @@ class Assistant:
 
     def remove(self, source: str) -> None:
         """Drop a source and its chunks from the index."""
+        from index import record_sources
+
         with _translated():
             if not self.store.remove(source):
                 known = ", ".join(r.source for r in self.store.sources()) or "none"
                 raise SourceError(f"No source named '{source}' is indexed (indexed: {known})")
+            if not self.settings.chroma_url:
+                record_sources(self.settings.data_dir, self.store.sources())
 
     # questions
 

@@ -40,8 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="add or update files and folders (.txt .md .html .pdf)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--force", action="store_true", help="re-embed even unchanged files")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="recreate the store from the sources' files (and PATHs); repairs a damaged store",
+    )
 
     sub.add_parser("sources", help="list the indexed sources")
 
@@ -101,7 +106,18 @@ def run(args: argparse.Namespace) -> int:
         return int(args.run(settings, args))
     assistant = build_assistant(settings)
     if command == "index":
-        report = assistant.index(args.paths, progress=_progress, force=args.force)
+        if not args.paths and not args.rebuild:
+            raise QAError("qa index needs at least one PATH (or --rebuild)")
+
+        def waiting() -> None:
+            print(
+                f"qa: another qa index is writing to {settings.data_dir}; waiting", file=sys.stderr
+            )
+
+        if args.rebuild:
+            report = assistant.rebuild(args.paths, progress=_progress, on_wait=waiting)
+        else:
+            report = assistant.index(args.paths, _progress, args.force, waiting)
         for _source, reason in report.failed:
             print(f"skipped {reason}", file=sys.stderr)
         print(report.summary())

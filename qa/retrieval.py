@@ -46,9 +46,8 @@ class HybridRetriever(BaseRetriever):
     def corpus(self) -> Corpus:
         """The current corpus, rebuilt when the store's manifest has changed."""
         store: Store = self.store
-        records = store.sources()
+        records, generation = store.snapshot()
         live = frozenset((r.source, r.digest) for r in records)
-        generation = store.generation(records)
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
                 chunks = tuple(store.live_chunks(set(live)))

@@ -1,0 +1,209 @@
+"""One store, many processes: fresh reads after another process indexes, one writer at a time,
+rebuilds of a damaged store, and a Chroma server that goes away and comes back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from index import write_lock
+from qa import Assistant
+from qa.errors import StoreUnavailable
+from tests.conftest import free_port
+from tests.index.conftest import chroma_binary
+from tests.servers import launch, stop
+
+QA = str(Path(sys.executable).with_name("qa"))
+ZEBRA = "The zebra named Florian lives in the Oslo harbour aquarium and eats kelp every day."
+ASKED = "What does the zebra Florian eat?"
+
+
+def qa(data_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [QA, "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+
+
+def zebra_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs" / "animals"
+    folder.mkdir(parents=True)
+    (folder / "zebra.txt").write_text(ZEBRA, encoding="utf-8")
+    return tmp_path / "docs"
+
+
+def nearest_source(assistant: Assistant, question: str) -> tuple[str, float]:
+    """The dense side's best chunk for question: what Chroma itself returns to this process."""
+    records, _generation = assistant.store.snapshot()
+    vector = assistant.embedder.encode([question])[0]
+    live = {(r.source, r.digest) for r in records}
+    chunk, similarity = assistant.store.query(vector, 1, live)[0]
+    return chunk.source, similarity
+
+
+@pytest.mark.integration
+def test_a_running_assistant_sees_what_another_process_indexed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    serving = Assistant(data_dir=data)
+    assert serving.ask("Which leaders did Putin call?").answered
+    assert nearest_source(serving, ASKED)[0] == "article.txt"
+
+    done = qa(data, "index", str(zebra_folder(tmp_path)))
+    assert done.returncode == 0, done.stderr
+
+    source, similarity = nearest_source(serving, ASKED)
+    assert source == "animals/zebra.txt" and similarity > 0.5
+    answer = serving.ask(ASKED)
+    assert answer.answered and answer.citations[0].source == "animals/zebra.txt"
+
+
+@pytest.mark.integration
+def test_a_second_indexer_waits_for_the_first(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert qa(data, "sources").returncode == 0
+    docs = zebra_folder(tmp_path)
+    with write_lock(data):  # another writer holds the folder
+        proc = subprocess.Popen(
+            [QA, "--data-dir", str(data), "index", str(docs)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "another qa index is writing" in err
+    assert "1 added" in out
+
+
+@pytest.mark.integration
+def test_two_indexers_at_once_leave_one_consistent_store(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert qa(data, "sources").returncode == 0
+    folders = []
+    for name in ("one", "two"):
+        folder = tmp_path / name
+        folder.mkdir()
+        for n in range(12):
+            text = f"Report {name} {n}. The {name} team counted {n * 7} boats in harbour {n}."
+            (folder / f"{name}{n}.txt").write_text(text, encoding="utf-8")
+        folders.append(folder)
+    results: list[subprocess.CompletedProcess[str]] = []
+    runs = [
+        threading.Thread(target=lambda f=f: results.append(qa(data, "index", str(f))))
+        for f in folders
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
+
+    store = Assistant(data_dir=data).store
+    records = store.sources()
+    assert len(records) == 25  # the article and 24 reports, each once
+    assert store.count() == sum(r.chunks for r in records)  # no duplicates, no orphans
+
+
+@pytest.mark.integration
+def test_a_damaged_store_names_the_rebuild_command_and_rebuild_repairs_it(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    assert qa(data, "index", str(zebra_folder(tmp_path))).returncode == 0
+    before = qa(data, "sources").stdout
+    (data / "chroma" / "chroma.sqlite3").write_bytes(os.urandom(4096))
+
+    broken = qa(data, "ask", ASKED)
+    assert broken.returncode == 1
+    assert "qa index --rebuild" in broken.stderr and "Traceback" not in broken.stderr
+    assert len(broken.stderr.strip().splitlines()) == 1
+
+    rebuilt = qa(data, "index", "--rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "2 added" in rebuilt.stdout
+    assert qa(data, "sources").stdout == before  # same names, same paths
+    answer = qa(data, "ask", ASKED)
+    assert answer.returncode == 0 and "animals/zebra.txt" in answer.stdout
+    assert sorted(p.name for p in data.iterdir() if p.name.startswith("chroma")) == ["chroma"]
+
+
+def test_a_rebuild_reports_sources_whose_file_is_gone(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    docs = zebra_folder(tmp_path)
+    assistant = Assistant(data_dir=data)
+    assistant.index([docs])
+    (docs / "animals" / "zebra.txt").unlink()
+
+    report = assistant.rebuild()
+    assert [source for source, _reason in report.failed] == ["animals/zebra.txt"]
+    assert [r.source for r in assistant.sources()] == ["article.txt"]
+
+
+def test_a_failed_rebuild_leaves_the_old_store(tmp_path: Path) -> None:
+    from index import rebuild_folder
+
+    data = tmp_path / "data"
+    assistant = Assistant(data_dir=data)
+    assistant.index([zebra_folder(tmp_path)])
+    assistant.close()
+
+    def build(folder: Path) -> None:
+        folder.mkdir()
+        (folder / "half-written").write_text("x")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        rebuild_folder(data, build)
+    assert Assistant(data_dir=data).ask(ASKED).citations[0].source == "animals/zebra.txt"
+
+
+@pytest.mark.integration
+def test_a_running_assistant_follows_a_rebuild_in_another_process(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    serving = Assistant(data_dir=data)
+    serving.index([zebra_folder(tmp_path)])
+    assert serving.ask(ASKED).answered
+
+    assert qa(data, "index", "--rebuild").returncode == 0
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "otter.txt").write_text("The otter Greta sleeps in the Bergen fjord.", "utf-8")
+    assert qa(data, "index", str(more)).returncode == 0
+
+    assert nearest_source(serving, "Where does Greta the otter sleep?")[0] == "otter.txt"
+
+
+@pytest.mark.integration
+def test_questions_fail_clearly_while_the_chroma_server_is_down_and_resume_after(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [chroma_binary(), "run", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--path", str(tmp_path / "db")]
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    heartbeat = f"{url}/api/v2/heartbeat"
+    server = launch(command, heartbeat, tmp_path / "chroma.log", env, 60)
+    try:
+        serving = Assistant(data_dir=tmp_path / "data", chroma_url=url)
+        assert serving.ask("Which leaders did Putin call?").answered
+        stop(server)
+
+        with pytest.raises(StoreUnavailable, match=f"Chroma server at {url}"):
+            serving.ask("Which leaders did Putin call?")
+
+        server = launch(command, heartbeat, tmp_path / "chroma2.log", env, 60)
+        answer = serving.ask("Which leaders did Putin call?")
+        assert answer.answered and "Macron" in answer.text
+    finally:
+        stop(server)
