@@ -46,6 +46,7 @@ def qa_command(
     env: dict[str, str] | None = None,
     timeout: float = 300,
     prefix: Sequence[str] = (),
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`qa ARGS` as a subprocess over the data folder ``data``, run through ``prefix``."""
     environment = {**os.environ, "QA_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **(env or {})}
@@ -53,6 +54,7 @@ def qa_command(
         [*prefix, sys.executable, "-m", "qa.cli", *args],
         capture_output=True,
         text=True,
+        input=stdin,
         env=environment,
         timeout=timeout,
     )
