@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--llm-base-url", help="OpenAI-compatible or Ollama server URL (env QA_LLM_BASE_URL)"
     )
+    parser.add_argument(
+        "--llm-timeout",
+        type=float,
+        help="seconds before the extractive fallback (env QA_LLM_TIMEOUT)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="add or update files and folders (.txt .md .html .pdf)")
@@ -80,6 +85,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         llm=args.llm,
         llm_model=args.llm_model,
         llm_base_url=args.llm_base_url,
+        llm_timeout=args.llm_timeout,
     )
 
 

@@ -32,15 +32,33 @@ def citation_blocks(citation: Citation) -> list[Block]:
     quoted = "\n".join(f">{escape(line)}" for line in _clip(citation.text).splitlines() or [""])
     span = f"characters {citation.start}–{citation.end}"
     where = f"[{citation.n}] *{escape(citation.source)}*, {span}"
-    return [
-        _section(quoted),
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": where}]},
-    ]
+    return [_section(quoted), _context(where)]
+
+
+def flagged_text(answer: Answer) -> str:
+    """The answer as mrkdwn, with sentences no passage supports struck through and flagged."""
+    out, at = [], 0
+    for start, end in answer.unsupported:
+        out.append(escape(answer.text[at:start]))
+        out.append(f"~{escape(answer.text[start:end].strip())}~ :warning: _unsupported_ ")
+        at = end
+    out.append(escape(answer.text[at:]))
+    return "".join(out).strip()
+
+
+def _context(mrkdwn: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(mrkdwn)}]}
 
 
 def answer_message(answer: Answer) -> dict[str, Any]:
-    """``text`` (the notification and history fallback) and ``blocks`` for chat.postMessage."""
-    blocks = [_section(escape(answer.text))]
+    """``text`` (the notification and history fallback) and ``blocks`` for chat.postMessage:
+    what was searched (when a follow-up was rewritten), the answer with unsupported sentences
+    flagged, the answerer's notes, then each citation."""
+    blocks: list[Block] = []
+    if answer.search_query and answer.search_query != answer.question:
+        blocks.append(_context(f"Searched for: _{escape(answer.search_query)}_"))
+    blocks.append(_section(flagged_text(answer)))
+    blocks.extend(_context(f":information_source: {escape(note)}") for note in answer.notes)
     if answer.answered and answer.citations:
         blocks.append({"type": "divider"})
         for citation in answer.citations[:20]:  # a message holds at most 50 blocks
