@@ -1,12 +1,13 @@
-"""Sentence embeddings from the bundled all-MiniLM-L6-v2, loaded offline once per process."""
+"""Sentence vectors from the bundled all-MiniLM-L6-v2: ONNX Runtime, else sentence-transformers."""
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.embeddings import Embeddings
 
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from index.onnx_encoder import ModelSpec, OnnxEncoder
+
+Engine = Literal["auto", "onnx", "torch"]
+log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 
 
@@ -46,17 +51,82 @@ def load_model(path: str) -> Any:
     return SentenceTransformer(path, device="cpu", local_files_only=True)
 
 
-class Embedder(Embeddings):
-    """LangChain embeddings over a local sentence-transformers model (unit-length vectors)."""
+@functools.lru_cache(maxsize=4)
+def _spec(model_path: str) -> ModelSpec | None:
+    from index.onnx_encoder import model_spec
 
-    def __init__(self, model_path: str | Path | None = None, batch_size: int = 64) -> None:
+    return model_spec(Path(model_path))
+
+
+def load_onnx(model_path: str, cache_dir: Path | None, export: bool = True) -> OnnxEncoder | None:
+    """The ONNX encoder of a model folder, exported first if need be; None when unavailable."""
+    from index import onnx_encoder
+
+    model_dir = Path(model_path)
+    spec = _spec(model_path)
+    if spec is None:
+        return None
+    try:
+        target = onnx_encoder.onnx_file(model_dir, cache_dir)
+        made = target.is_file() or (export and onnx_encoder.export_in_child(model_dir, target))
+        if not made:
+            return None
+        return onnx_encoder.OnnxEncoder(target, model_dir, spec)
+    except Exception as exc:  # a broken export or runtime: sentence-transformers still answers
+        log.warning("ONNX encoder unavailable for %s: %s", model_dir, exc)
+        return None
+
+
+class Embedder(Embeddings):
+    """LangChain embeddings over a local sentence-transformers model (unit-length vectors).
+
+    ``engine="auto"`` runs the model through ONNX Runtime, exporting it once into
+    ``cache_dir`` (a child process with torch does it), and falls back to
+    sentence-transformers when that is impossible; "onnx" requires ONNX Runtime and "torch"
+    always uses sentence-transformers. Either way the vectors agree to 1e-5.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        batch_size: int = 64,
+        engine: Engine = "auto",
+        cache_dir: str | Path | None = None,
+    ) -> None:
+        if engine not in ("auto", "onnx", "torch"):
+            raise IndexingError(f"Unknown embedding engine {engine!r}: use auto, onnx or torch")
         self.model_path = str(model_path or bundled_model_path())
         self.batch_size = batch_size
+        self.engine: Engine = engine
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self._onnx: OnnxEncoder | None = None
+        self._resolved = engine == "torch"
 
     @property
     def model(self) -> Any:
+        """The sentence-transformers model (imports torch)."""
         with _LOCK:
             return load_model(self.model_path)
+
+    @property
+    def onnx(self) -> OnnxEncoder | None:
+        """The ONNX Runtime encoder in use, or None when sentence-transformers is."""
+        if not self._resolved:
+            with _LOCK:
+                if not self._resolved:
+                    self._onnx = load_onnx(self.model_path, self.cache_dir)
+                    self._resolved = True
+            if self._onnx is None and self.engine == "onnx":
+                raise IndexingError(
+                    f"No ONNX export of {self.model_path}: "
+                    "run `python -m index.onnx_encoder` where torch is installed"
+                )
+        return self._onnx
+
+    @property
+    def backend(self) -> str:
+        """Which engine computes the vectors: "onnx" or "sentence-transformers"."""
+        return "onnx" if self.onnx is not None else "sentence-transformers"
 
     def encode(self, texts: list[str]) -> NDArray[np.float32]:
         """Embed texts as a (len(texts), dim) array of unit vectors."""
@@ -64,6 +134,9 @@ class Embedder(Embeddings):
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        encoder = self.onnx
+        if encoder is not None:
+            return encoder.encode(list(texts), self.batch_size)
         vectors = self.model.encode(
             texts,
             batch_size=self.batch_size,
@@ -75,6 +148,9 @@ class Embedder(Embeddings):
 
     @property
     def dimension(self) -> int:
+        spec = _spec(self.model_path)
+        if spec is not None:
+            return spec.dimension
         return int(self.model.get_sentence_embedding_dimension())
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -1,0 +1,262 @@
+"""Sentence vectors through ONNX Runtime, exported once from the sentence-transformers model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the exported graph changes: old exports are then ignored
+ONNX_NAME = "model.onnx"
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+EXPORT_SECONDS = 900
+TOLERANCE = 1e-5  # largest allowed gap to sentence-transformers' vectors
+_CHECK = (
+    "Which leaders did Putin call?",
+    "",
+    "Ünïcödé: 日本語のテキスト, emoji 🎉 and a tab\there.",
+    "word " * 300,
+)
+_SAMPLES = 32  # 64 KiB blocks hashed from each large file
+_BLOCK = 1 << 16
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a sentence-transformers folder computes, when it is Transformer -> mean pooling."""
+
+    max_length: int
+    dimension: int
+    lowercase: bool
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def model_spec(model_dir: Path) -> ModelSpec | None:
+    """The folder's settings if this encoder reproduces it exactly, else None."""
+    try:
+        modules = [str(m["type"]).rsplit(".", 1)[-1] for m in _json(model_dir / "modules.json")]
+        if modules not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return None
+        pooling_dir = next(m["path"] for m in _json(model_dir / "modules.json") if m["idx"] == 1)
+        pooling = _json(model_dir / pooling_dir / "config.json")
+        modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v is True}
+        bert = _json(model_dir / "sentence_bert_config.json")
+        st_path = model_dir / "config_sentence_transformers.json"
+        st = _json(st_path) if st_path.is_file() else {}
+        if modes != {"pooling_mode_mean_tokens"} or st.get("default_prompt_name"):
+            return None
+        if not (model_dir / "tokenizer.json").is_file() or not bert.get("max_seq_length"):
+            return None
+        return ModelSpec(
+            max_length=int(bert["max_seq_length"]),
+            dimension=int(pooling["word_embedding_dimension"]),
+            lowercase=bool(bert.get("do_lower_case", False)),
+        )
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        return None
+
+
+def fingerprint(model_dir: Path) -> str:
+    """A digest of the model folder's content (small files whole, large ones sampled)."""
+    digest = hashlib.sha256(f"qa-onnx-{FORMAT}".encode())
+    for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+        size = path.stat().st_size
+        digest.update(f"{path.relative_to(model_dir).as_posix()}\0{size}\0".encode())
+        with path.open("rb") as handle:
+            if size <= _SAMPLES * _BLOCK:
+                digest.update(handle.read())
+                continue
+            for n in range(_SAMPLES):
+                handle.seek((size - _BLOCK) * n // (_SAMPLES - 1))
+                digest.update(handle.read(_BLOCK))
+    return digest.hexdigest()[:24]
+
+
+def default_cache_dir() -> Path:
+    """Where exported models live: the user's cache folder for qa."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("qa", appauthor=False)) / "onnx"
+
+
+def onnx_file(model_dir: Path, cache_dir: Path | None = None) -> Path:
+    """The exported graph of this model folder (it may not exist yet)."""
+    return (cache_dir or default_cache_dir()) / fingerprint(model_dir) / ONNX_NAME
+
+
+# exporting (needs torch; runs in a child process so the caller never imports it)
+
+
+def export(model_dir: Path, target: Path, model: Any = None) -> Path:
+    """Export the model with torch, check it against sentence-transformers, write atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)  # fails fast, before torch loads
+    spec = model_spec(model_dir)
+    if spec is None:
+        raise ValueError(f"{model_dir} is not a Transformer -> mean pooling model")
+    import numpy as np
+    import torch
+
+    if model is None:
+        from index.embedding import load_model
+
+        model = load_model(str(model_dir))
+    transformer = model[0].auto_model
+    examples = ["An example sentence.", "Another, longer example sentence."]
+    tokenize = getattr(model, "preprocess", None) or model.tokenize
+    features = tokenize(examples)
+    names = [name for name in INPUTS if name in features]
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+            inputs = dict(zip(names, tensors, strict=True))
+            tokens = self.transformer(**inputs)[0]
+            mask = inputs["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+            mean = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+
+    handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".onnx", dir=target.parent)
+    os.close(handle)
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                Pooled().eval(),
+                tuple(features[name] for name in names),
+                temp,
+                dynamo=False,
+                input_names=names,
+                output_names=["sentence_embedding"],
+                dynamic_axes={
+                    **{name: {0: "batch", 1: "tokens"} for name in names},
+                    "sentence_embedding": {0: "batch"},
+                },
+                opset_version=17,
+            )
+        got = OnnxEncoder(Path(temp), model_dir, spec).encode(list(_CHECK))
+        want = model.encode(list(_CHECK), normalize_embeddings=True, convert_to_numpy=True)
+        gap = float(np.abs(got - want).max())
+        if gap > TOLERANCE:
+            raise ValueError(f"the exported model is off by {gap:.2e} from sentence-transformers")
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    return target
+
+
+def export_in_child(model_dir: Path, target: Path) -> bool:
+    """Export in a separate Python process; True when the file is there afterwards."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        return False
+    command = [sys.executable, "-m", "index.onnx_encoder", str(model_dir), str(target)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=EXPORT_SECONDS, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("ONNX export of %s did not run: %s", model_dir, exc)
+        return False
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["no message"]
+        log.warning("ONNX export of %s failed: %s", model_dir, tail[0])
+    return target.is_file()
+
+
+# encoding (numpy, tokenizers and onnxruntime only)
+
+
+class OnnxEncoder:
+    """The exported model behind sentence-transformers' own tokenizer settings."""
+
+    def __init__(self, path: Path, model_dir: Path, spec: ModelSpec) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.path = path
+        self.spec = spec
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=spec.max_length)
+        padding = self.tokenizer.padding or {}
+        self.tokenizer.enable_padding(
+            pad_id=padding.get("pad_id", 0),
+            pad_type_id=padding.get("pad_type_id", 0),
+            pad_token=padding.get("pad_token", "[PAD]"),
+        )
+        options = ort.SessionOptions()
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> NDArray[np.float32]:
+        """Unit vectors, one row per text; batches hold texts of similar length."""
+        import numpy as np
+
+        out = np.zeros((len(texts), self.spec.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for at in range(0, len(order), batch_size):
+            rows = order[at : at + batch_size]
+            out[rows] = self._run([texts[i] for i in rows])
+        return out
+
+    def _run(self, texts: list[str]) -> NDArray[np.float32]:
+        import numpy as np
+
+        if self.spec.lowercase:
+            texts = [text.lower() for text in texts]
+        encodings = self.tokenizer.encode_batch(texts)
+        arrays = {
+            "input_ids": [e.ids for e in encodings],
+            "attention_mask": [e.attention_mask for e in encodings],
+            "token_type_ids": [e.type_ids for e in encodings],
+        }
+        feed = {name: np.asarray(arrays[name], dtype=np.int64) for name in self.inputs}
+        result: NDArray[np.float32] = self.session.run(None, feed)[0]
+        return result
+
+
+def main(argv: list[str]) -> int:
+    """python -m index.onnx_encoder [MODEL_DIR [TARGET]]: export (the bundled model by default)."""
+    from index.embedding import bundled_model_path
+
+    model_dir = Path(argv[0]) if argv else bundled_model_path()
+    target = Path(argv[1]) if len(argv) > 1 else onnx_file(model_dir)
+    if target.is_file():
+        print(target)
+        return 0
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    warnings.filterwarnings("ignore")  # the tracer's notes on a graph that is checked below
+    try:
+        export(model_dir, target)
+    except Exception as exc:
+        print(f"qa: cannot export {model_dir} to ONNX: {exc}", file=sys.stderr)
+        return 1
+    print(target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
