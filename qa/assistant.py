@@ -21,6 +21,7 @@ from qa.settings import Settings
 
 if TYPE_CHECKING:
     import numpy as np
+    from langchain_core.runnables import Runnable
     from numpy.typing import NDArray
 
     from index import Embedder, IndexReport, SourceRecord, Store
@@ -71,6 +72,7 @@ class Assistant:
         self._vectors: dict[tuple[str, int, int, str, str], NDArray[np.float32]] = {}
         self._words: dict[str, NDArray[np.float32]] = {}
         self._chain: Any = None
+        self._runnable: Runnable[dict[str, Any], Answer] | None = None
 
     def __repr__(self) -> str:
         return f"Assistant({self.settings!r})"
@@ -332,14 +334,27 @@ class Assistant:
             yield from answerer.stream(question, history)
 
     def _answer(self, question: str, history: list[tuple[str, str]]) -> Answer:
-        from qa import extractive
+        return self.as_runnable().invoke({"question": question, "history": history})
 
-        ranking = self.rank(question, history)
-        confidence = extractive.confidence(ranking)
-        if not confidence:
-            return extractive.decline(question, ranking.query)
-        text, citations = extractive.compose(extractive.choose(ranking.ranked), confidence)
-        return Answer(text, citations, True, question, ranking.query, "extractive")
+    def as_runnable(self) -> Runnable[dict[str, Any], Answer]:
+        """The extractive answerer as a LangChain chain, ``{"question", "history"} -> Answer``:
+        retrieve and rank the candidate sentences, then answer from them or decline."""
+        with self._lock:
+            if self._runnable is None:
+                from langchain_core.runnables import RunnableLambda
+
+                retrieve: Runnable[dict[str, Any], tuple[str, extractive.Ranking]]
+                retrieve = RunnableLambda(
+                    lambda asked: (
+                        asked["question"],
+                        self.rank(asked["question"], asked["history"]),
+                    ),
+                    name="retrieve",
+                )
+                self._runnable = (retrieve | RunnableLambda(_extract, name="extract")).with_config(
+                    run_name="qa"
+                )
+            return self._runnable
 
     def rank(self, question: str, history: Sequence[tuple[str, str]] = ()) -> extractive.Ranking:
         """The search query and the candidate sentences, best first, with what scored them."""
@@ -417,3 +432,15 @@ class Assistant:
                     self._vectors.clear()
                 self._vectors.update(known)
         return np.stack([known[key] for key in full]) if full else np.zeros((0, 384), np.float32)
+
+
+def _extract(ranked: tuple[str, extractive.Ranking]) -> Answer:
+    """The best sentences as a cited answer, or a decline when the evidence is too weak."""
+    from qa import extractive
+
+    question, ranking = ranked
+    confidence = extractive.confidence(ranking)
+    if not confidence:
+        return extractive.decline(question, ranking.query)
+    text, citations = extractive.compose(extractive.choose(ranking.ranked), confidence)
+    return Answer(text, citations, True, question, ranking.query, "extractive")
