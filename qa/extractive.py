@@ -32,6 +32,9 @@ FEATURES = (
     "soft_context",  # soft coverage of the question by the whole chunk
     "dense_window",  # cosine of question and the sentence read with the one before it
     "named_focus",  # what the question asks about stands next to a name: "President Joe Biden"
+    "type_near",  # the sentence or a neighbour holds what the question asks for
+    "list_missing",  # the question asks for several names ("which territories") and it has none
+    "no_new_name",  # the question asks for a name or thing and the sentence names nothing new
 )
 SUPPORT_FEATURES = (
     "score",  # the best sentence's score
@@ -47,6 +50,15 @@ SUPPORT_FEATURES = (
     "focus",  # how well what the question asks about ("population") is matched there
     "type_context",  # that chunk holds the kind of thing the question asks for
     "names_missing",  # share of the question's names and numbers absent from the best sentence
+    "terms_unknown",  # weighted share of the question's words found nowhere in the corpus
+    "focus_unknown",  # what the question asks about ("GDP") is found nowhere in the corpus
+    "rare_missing",  # the rarest question word absent from the best sentence and its neighbours
+    "type_near",  # the best sentence or a neighbour holds what the question asks for
+    "soft_near",  # soft coverage of the question by the best sentence and its neighbours
+    "list_missing",  # the best sentence lacks the list of names the question asks for
+    "no_new_name",  # the best sentence names nothing the question does not
+    "negation_missing",  # the question says "not", "never", "least"; the best passage does not
+    "names_missing_near",  # share of the question's names absent from the best neighbourhood
 )
 
 
@@ -55,15 +67,18 @@ class Weights:
     """Sentence-score weights and the decline model (calibrated by benchmarks/calibrate.py)."""
 
     sentence: tuple[float, ...] = (
-        2.5, 1.132, 1.013, 0.761, 2.305, -3.0, 0.247, -0.702, 2.99, 2.421, 3.271, 0.941,
+        2.5, 1.026, 1.126, 0.974, 1.776, -3.0, 0.216, -0.188, 2.505, 2.145, 2.657, 1.315,
+        -0.759, -0.836, -0.502,
     )  # fmt: skip
     support: tuple[float, ...] = (
-        0.1227, 2.3093, -0.154, -0.3883, 1.4497, -1.0, 0.3883, 0.1205, -3.8304, 2.2149,
-        0.3656, 0.8471, -0.9421,
+        -0.1126, 2.078, -0.6369, -0.5749, 0.9373, -1.0, 0.5749, 0.1484, -0.156, 0.8765,
+        0.5515, 0.7973, -0.1678, -0.3819, -0.1761, -1.1018, 0.7973, 0.8934, 0.2971, 0.1716,
+        -1.5852, -0.4404,
     )  # fmt: skip
-    support_bias: float = -3.4031
-    threshold: float = 0.1706
-    second_margin: float = 1.0
+    support_bias: float = -2.807
+    threshold: float = 0.1786
+    second_margin: float = 2.0
+    complement_margin: float = 4.0
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -80,6 +95,7 @@ class Candidate:
     context: str
     rank: int
     previous: str = ""
+    following: str = ""
     features: tuple[float, ...] = ()
     score: float = 0.0
 
@@ -166,6 +182,67 @@ def answer_type_ok(question: str, sentence: str) -> float:
     return 1.0
 
 
+_WHAT_NOUN = re.compile(
+    r"^\s*(?:\w+\s+)?(?:which|what)\s+(?!(?:is|was|are|were|did|does|do|has|have|had|can|could|"
+    r"would|will|should|might|may|must|happened|happens|caused|causes|made|makes|kind|type|"
+    r"sort)\b)[a-z]",
+    re.IGNORECASE,
+)
+_WHO_WHERE = re.compile(r"^\s*(?:\w+\s+)?(?:who|whom|whose|where)\b", re.IGNORECASE)
+_NAME_LIST_QUESTION = re.compile(r"^\s*name\b|\bnames\b|\bwho (were|are)\b", re.IGNORECASE)
+_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|de\s+|van\s+)?[A-Z][\w'’.-]*)*"
+_NAME_LIST = re.compile(rf"({_NAME})(?:,\s*{_NAME})*,?\s+(?:and|or|&)\s+({_NAME})")
+_CAPITALISED = re.compile(r"(?<![.!?“\"]\s)(?<!^)\b[A-Z][\w'’-]+")
+
+
+def asks_for_name(question: str) -> bool:
+    """Who/where questions and "which/what <noun>" ones, bar dates and quantities."""
+    if _TIME_QUESTION.search(question) or _QUANTITY_QUESTION.search(question):
+        return False
+    return bool(_WHO_WHERE.match(question) or _WHAT_NOUN.match(question))
+
+
+def asks_for_list(question: str) -> bool:
+    """The question asks for several names: "which territories", "name the leaders"."""
+    if _NAME_LIST_QUESTION.search(question):
+        return True
+    if not asks_for_name(question) or not _WHAT_NOUN.match(question):
+        return False
+    match = _FOCUS.match(question)
+    if not match:
+        return False
+    last = words(match.group(1))[-1:]
+    return bool(last) and last[0].endswith("s") and stem(last[0]) != last[0]
+
+
+def new_names(question: str, text: str) -> list[str]:
+    """Capitalised words of text (not opening a sentence) that the question does not have."""
+    asked = {stem(w) for w in words(question)}
+    return [
+        m.group(0)
+        for m in _CAPITALISED.finditer(text.strip())
+        if stem(m.group(0).lower().replace("’", "'")) not in asked
+    ]
+
+
+def list_missing(question: str, text: str) -> float:
+    """1.0 when the question asks for several names and text lists none it lacks."""
+    if not asks_for_list(question):
+        return 0.0
+    asked = {stem(w) for w in words(question)}
+    for match in _NAME_LIST.finditer(text):
+        if any(stem(w) not in asked for w in words(match.group(0)) if w not in STOPWORDS):
+            return 0.0
+    return 1.0
+
+
+def no_new_name(question: str, text: str) -> float:
+    """1.0 when the question asks for a name or thing and text names nothing new."""
+    if not asks_for_name(question):
+        return 0.0
+    return 0.0 if new_names(question, text) else 1.0
+
+
 def named_focus(question: str, sentence: str) -> float:
     """1.0 when a focus word of the question stands next to a name the question lacks."""
     focus = set(focus_terms(question))
@@ -224,6 +301,74 @@ def unknown_names(question: str, bm25: BM25) -> float:
     return sum(1 for name in names if not bm25.knows(name)) / len(names)
 
 
+def terms_unknown(question: str, bm25: BM25) -> float:
+    """Weighted share of the question's content words that the corpus never uses."""
+    asked = key_terms(question, bm25)
+    total = sum(asked.values())
+    return sum(w for t, w in asked.items() if not bm25.knows(t)) / total if total else 0.0
+
+
+_TOPIC = re.compile(
+    r"^\s*(?:(?:in|on|at|of|for|from|by|to|during|under)\s+)?(?:what|which|whose)\s+"
+    r"(?:(?:is|was|are|were)\s+)?(?:(?:the|a|an)\s+)?((?:[\w'’-]+\s+)?[\w'’-]+?)"
+    r"(?=\s+(?:of|in|for|did|does|do|is|was|are|were|has|have|had|that|which|who|to|on|at|"
+    r"by|from|about|with|would|will|could|can|should)\b|\s*[?.!]|\s*$)",
+    re.IGNORECASE,
+)
+# nouns that name the kind of answer rather than the topic: "which day", "what percentage"
+_ANSWER_KIND = frozenset(
+    "day days date dates year years time times month months century decade period era age "
+    "percentage percent fraction proportion share number amount figure size rate format "
+    "adjective adjectives word words term terms phrase information detail details thing "
+    "things name names kind type sort part one ones way ways role main people person".split()
+)
+
+
+def topic_terms(question: str) -> list[str]:
+    """The stems of what a "what/which <noun>" question asks about, bar answer kinds."""
+    match = _TOPIC.match(question)
+    if not match or match.group(1).split()[0].lower() in {"do", "does", "did", "has", "have"}:
+        return []
+    found = words(match.group(1))
+    return [stem(w) for w in found if w not in STOPWORDS and w not in _ANSWER_KIND]
+
+
+def focus_unknown(question: str, bm25: BM25) -> float:
+    """Share of the words naming what the question asks about that the corpus never uses."""
+    focus = topic_terms(question)
+    return sum(1 for t in focus if not bm25.knows(t)) / len(focus) if focus else 0.0
+
+
+def rare_missing(question: str, text: str, bm25: BM25) -> float:
+    """The rarest (highest-idf) question word absent from text, as a share of the top idf."""
+    present = set(terms(text))
+    missing = [bm25.idf(t) for t in key_terms(question, bm25) if not _fuzzy_in(t, present)]
+    return max(missing, default=0.0) / bm25.unseen_idf
+
+
+def _fuzzy_in(term: str, present: set[str]) -> bool:
+    """term is in present, or a word there shares its first five letters ("changed", "change")."""
+    if term in present:
+        return True
+    return len(term) >= 5 and any(p[:5] == term[:5] for p in present if len(p) >= 5)
+
+
+_NEGATION = re.compile(
+    r"\b(not|never|no|none|nobody|nothing|nowhere|neither|nor|without|least|fewest|"
+    r"\w+n't|cannot|un\w+able|non-?\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def negation_missing(question: str, text: str) -> float:
+    """1.0 when the question negates or asks for the least of something and text does not."""
+    asked = {m.group(0).lower() for m in _NEGATION.finditer(question)}
+    if not asked:
+        return 0.0
+    found = {m.group(0).lower() for m in _NEGATION.finditer(text)}
+    return 0.0 if found else 1.0
+
+
 def names_missing(question: str, text: str) -> float:
     """Share of the question's names and numbers that the text does not contain."""
     names = question_names(question)
@@ -238,19 +383,27 @@ def candidates(hits: Sequence[tuple[StoredChunk, float, float]]) -> list[Candida
     seen: set[tuple[str, int]] = set()
     out = []
     for rank, (chunk, _fused, _sim) in enumerate(hits):
-        previous = ""
-        for start, end in chunk.sentences:
-            text = chunk.text[start - chunk.start : end - chunk.start]
-            if (chunk.source, start) not in seen and text.strip():
-                seen.add((chunk.source, start))
-                out.append(Candidate(chunk.source, start, end, text, chunk.text, rank, previous))
-            previous = text
+        spans = [(s, e, chunk.text[s - chunk.start : e - chunk.start]) for s, e in chunk.sentences]
+        for i, (start, end, text) in enumerate(spans):
+            if (chunk.source, start) in seen or not text.strip():
+                continue
+            seen.add((chunk.source, start))
+            previous = spans[i - 1][2] if i else ""
+            following = spans[i + 1][2] if i + 1 < len(spans) else ""
+            out.append(
+                Candidate(chunk.source, start, end, text, chunk.text, rank, previous, following)
+            )
     return out
 
 
 def window(candidate: Candidate) -> str:
     """The sentence with the one before it, so "He said ..." keeps who "he" is."""
     return f"{candidate.previous} {candidate.text}".strip()
+
+
+def neighbourhood(candidate: Candidate) -> str:
+    """The sentence with the ones before and after it in its chunk."""
+    return f"{candidate.previous} {candidate.text} {candidate.following}".strip()
 
 
 class WordMatch:
@@ -331,27 +484,47 @@ def score_candidates(
     context_soft: dict[str, float] = {}
     scored = []
     for i, cand in enumerate(found):
-        sentence_terms = set(terms(cand.text))
         if cand.context not in context_soft:
             context_soft[cand.context] = matcher.coverage(cand.context)[0]
-        features = (
-            float(dense[i]),
-            coverage(asked, sentence_terms),
-            coverage(asked, set(terms(cand.context))),
-            1.0 / (1 + cand.rank),
-            answer_type_ok(question, cand.text),
-            float(any(cand.text.strip() in answer for answer in previous_answers)),
-            float(bool(sentence_terms - set(asked))),
-            float(len(cand.text) < 40),
-            matcher.coverage(cand.text)[0],
+        repeated = any(cand.text.strip() in answer for answer in previous_answers)
+        features = sentence_features(
+            question, cand, float(dense[i]), float(dense_window[i]), repeated, asked, matcher,
             context_soft[cand.context],
-            float(dense_window[i]),
-            named_focus(question, cand.text),
-        )
-        score = float(np.dot(w, features))
-        scored.append(replace(cand, features=features, score=score))
+        )  # fmt: skip
+        scored.append(replace(cand, features=features, score=float(np.dot(w, features))))
     fresh = [c for c in scored if not c.feature("repeated")] or scored
     return Ranking(question, query, tuple(sorted(fresh, key=lambda c: -c.score)), matcher, bm25)
+
+
+def sentence_features(
+    question: str,
+    cand: Candidate,
+    dense: float,
+    dense_window: float,
+    repeated: bool,
+    asked: dict[str, float],
+    matcher: WordMatch,
+    context_soft: float,
+) -> tuple[float, ...]:
+    """The FEATURES of one candidate sentence."""
+    sentence_terms = set(terms(cand.text))
+    return (
+        dense,
+        coverage(asked, sentence_terms),
+        coverage(asked, set(terms(cand.context))),
+        1.0 / (1 + cand.rank),
+        answer_type_ok(question, cand.text),
+        float(repeated),
+        float(bool(sentence_terms - set(asked))),
+        float(len(cand.text) < 40),
+        matcher.coverage(cand.text)[0],
+        context_soft,
+        dense_window,
+        named_focus(question, cand.text),
+        answer_type_ok(question, neighbourhood(cand)),
+        list_missing(question, cand.text),
+        no_new_name(question, cand.text),
+    )
 
 
 @dataclass(frozen=True)
@@ -387,6 +560,7 @@ def support_features(
     asked = key_terms(question, bm25)
     context_terms = set(terms(best.context))
     soft, worst = matcher.coverage(best.context)
+    near = neighbourhood(best)
     return (
         best.score,
         best.feature("dense"),
@@ -401,6 +575,15 @@ def support_features(
         matcher.focus(question, best.context),
         answer_type_ok(question, best.context),
         names_missing(question, window(best)),
+        terms_unknown(question, bm25),
+        focus_unknown(question, bm25),
+        rare_missing(question, near, bm25),
+        answer_type_ok(question, near),
+        matcher.coverage(near)[0],
+        best.feature("list_missing"),
+        best.feature("no_new_name"),
+        negation_missing(question, near),
+        names_missing(question, near),
     )
 
 
@@ -428,16 +611,18 @@ def confidence(ranking: Ranking, weights: Weights = DEFAULT_WEIGHTS) -> float:
 def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> list[Candidate]:
     """The best sentence, plus close runners-up while the answer stays short.
 
-    When the best sentence lacks what the question asks for (a date, a number, a name) and a
-    neighbouring sentence of the same passage has it, the neighbour comes along: a quote
-    followed by its author, a claim followed by its figure.
+    When the best sentence lacks what the question asks for (a date, a number, a list of
+    names) and a neighbouring sentence of the same passage has it, the neighbour comes along:
+    a quote followed by its author, a claim followed by its figure. Failing a neighbour, the
+    best sentence of the same source that has it comes along (or, when both do not fit, answers
+    alone), if it scores close enough.
     """
     if not ranked:
         return []
     best = ranked[0]
     chosen = [best]
     length = len(best.text) + _MARKER_CHARS
-    if not best.feature("type_ok"):
+    if lacking(best):
         for other in ranked[1:]:
             neighbour = (
                 other.source == best.source
@@ -446,11 +631,23 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
             )
             if (
                 neighbour
-                and other.feature("type_ok")
+                and not lacking(other)
                 and length + len(other.text) + _MARKER_CHARS <= MAX_ANSWER_CHARS
             ):
                 chosen.append(other)
                 length += len(other.text) + _MARKER_CHARS
+                break
+        for other in ranked[1:] if len(chosen) == 1 else ():
+            # no neighbour has it: the best-scored sentence of the same source that does
+            if other.score < best.score - weights.complement_margin:
+                break
+            if other.source == best.source and not lacking(other):
+                if length + len(other.text) + _MARKER_CHARS <= MAX_ANSWER_CHARS:
+                    chosen.append(other)
+                    length += len(other.text) + _MARKER_CHARS
+                else:  # both do not fit: the sentence that has it answers
+                    chosen = [other]
+                    length = len(other.text) + _MARKER_CHARS
                 break
     for other in ranked[1:4]:
         if other.score < best.score - weights.second_margin:
@@ -462,6 +659,11 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
         chosen.append(other)
         length += len(other.text) + _MARKER_CHARS
     return sorted(chosen, key=lambda c: (c.source, c.start))
+
+
+def lacking(candidate: Candidate) -> bool:
+    """The sentence lacks what the question asks for: a date, a number, a name, a list."""
+    return not candidate.feature("type_ok") or bool(candidate.feature("list_missing"))
 
 
 def compose(chosen: list[Candidate], confidence: float) -> tuple[str, tuple[Citation, ...]]:
