@@ -33,7 +33,8 @@ from qa.evaluation import contains, read_questions  # noqa: E402
 FEATURE_REPEATED = ex.FEATURES.index("repeated")
 FALSE_DECLINES = 0.05
 UNKNOWN_NAME_WEIGHT = float(os.environ.get("UNKNOWN_NAME_WEIGHT", "-1.0"))
-C_SUPPORT = float(os.environ.get("C_SUPPORT", "1.0"))
+C_SUPPORT = float(os.environ.get("C_SUPPORT", "0.1"))
+FIT_UNKNOWN = os.environ.get("FIT_UNKNOWN") == "1"
 SETS = [
     ("article", [bundled_article()], ROOT / "tests/eval/article.jsonl"),
     ("wiki", [ROOT / "tests/data/wiki"], ROOT / "tests/eval/wiki.jsonl"),
@@ -188,16 +189,17 @@ def main() -> None:
     # A name the corpus has never seen is a reason to decline by design (the question is
     # about something the documents do not hold); its weight is fixed, the rest is fitted.
     fixed = ex.SUPPORT_FEATURES.index("unknown")
-    free = [i for i in range(sx.shape[1]) if i != fixed]
+    free = [i for i in range(sx.shape[1]) if i != fixed or FIT_UNKNOWN]
     mean, std = sx[in_fit][:, free].mean(axis=0), sx[in_fit][:, free].std(axis=0) + 1e-9
     scoef, sbias = fit_logistic((sx[in_fit][:, free] - mean) / std, sy[in_fit], c=C_SUPPORT)
     coef_raw = np.zeros(sx.shape[1])
     coef_raw[free] = scoef / std
-    coef_raw[fixed] = UNKNOWN_NAME_WEIGHT
+    if not FIT_UNKNOWN:
+        coef_raw[fixed] = UNKNOWN_NAME_WEIGHT
     bias_raw = sbias - float(np.dot(scoef, mean / std))
     probs = 1 / (1 + np.exp(-(sx @ coef_raw + bias_raw)))
     probs[sx[:, ex.SUPPORT_FEATURES.index("type_context")] == 0] = 0.0  # confidence()'s veto
-    names = [n for i, n in enumerate(ex.SUPPORT_FEATURES) if i != fixed]
+    names = [n for i, n in enumerate(ex.SUPPORT_FEATURES) if i in free]
     coefs = dict(zip(names, np.round(scoef, 2).tolist(), strict=True))
     print("support coef (standardised):", coefs)
     print("refitted, decline curve (false declines -> declines):")
