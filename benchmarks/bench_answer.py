@@ -4,10 +4,13 @@
 
 Measures, for both systems (see benchmarks/tutorial.py for the baseline):
   - indexing throughput (chunks/s), against raw SentenceTransformer.encode on the same chunk
-    texts, and peak RSS, for 1 (the bundled article), 100 and --docs documents;
+    texts (and raw ONNX Runtime encode, at batch sizes 32 and 64), and peak RSS, for 1 (the
+    bundled article), 100 and --docs documents;
   - warm answer latency p50/p95 over --questions questions, on the article and on --docs docs
     (ours: a full cited answer; the tutorial: its bare top-4 similarity search);
-  - cold start: `qa ask "Which leaders did Putin call?"` from process start to printed answer;
+  - cold start: `qa ask "Which leaders did Putin call?"` from process start to printed answer,
+    after the one-time ONNX export (`python -m index.onnx_encoder`, as `make install` runs it),
+    and the time Python takes just to import chromadb and langchain_core's retrievers;
   - the `qa serve` server's RSS when idle, and the memory of the BM25 side.
 Each measurement runs in its own process so that peak RSS belongs to it. Prints a table, then
 one JSON line.
@@ -75,10 +78,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def raw_encode_rate(model: Any, texts: list[str]) -> float:
+def raw_encode_rate(encode: Any, texts: list[str], batch_size: int = 64) -> float:
+    """Chunks per second of one encode call over texts (after a small warm-up call)."""
+    encode(texts[:2], batch_size=batch_size)
     started = time.perf_counter()
-    model.encode(texts, batch_size=64, show_progress_bar=False)
+    encode(texts, batch_size=batch_size)
     return len(texts) / (time.perf_counter() - started)
+
+
+def st_encode(model: Any) -> Any:
+    def encode(texts: list[str], batch_size: int) -> Any:
+        return model.encode(texts, batch_size=batch_size, show_progress_bar=False)
+
+    return encode
 
 
 def index_ours(store_dir: Path, source: Path) -> dict[str, Any]:
@@ -90,14 +102,27 @@ def index_ours(store_dir: Path, source: Path) -> dict[str, Any]:
     started = time.perf_counter()
     report = index_paths(store, embedder, [source])
     seconds = time.perf_counter() - started
+    peak = peak_rss_mb()  # before sentence-transformers is loaded for the comparison below
+    torch_used = "torch" in sys.modules
     texts = [chunk.text for chunk in store.live_chunks()]
-    return {
+    figures = {
+        "engine": embedder.backend,
+        "torch_loaded": torch_used,
         "chunks": report.chunks,
         "seconds": seconds,
         "chunks_per_s": report.chunks / seconds,
-        "raw_encode_chunks_per_s": raw_encode_rate(embedder.model, texts),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peak,
     }
+    if embedder.onnx is not None:
+        for size in (32, 64):
+            figures[f"raw_onnx_bs{size}_chunks_per_s"] = raw_encode_rate(
+                embedder.onnx.encode, texts, size
+            )
+    model = Embedder(engine="torch").model
+    for size in (32, 64):
+        figures[f"raw_st_bs{size}_chunks_per_s"] = raw_encode_rate(st_encode(model), texts, size)
+    figures["raw_encode_chunks_per_s"] = figures["raw_st_bs64_chunks_per_s"]
+    return figures
 
 
 def index_tutorial(store_dir: Path, source: Path) -> dict[str, Any]:
@@ -114,8 +139,8 @@ def index_tutorial(store_dir: Path, source: Path) -> dict[str, Any]:
         "chunks": chunks,
         "seconds": seconds,
         "chunks_per_s": chunks / seconds,
-        "raw_encode_chunks_per_s": raw_encode_rate(embeddings.model, texts),
         "peak_rss_mb": peak_rss_mb(),
+        "raw_encode_chunks_per_s": raw_encode_rate(st_encode(embeddings.model), texts, 32),
     }
 
 
@@ -183,6 +208,18 @@ def in_worker(*args: str) -> dict[str, Any]:
 
 
 # whole-process measurements
+
+IMPORTS = "import chromadb, langchain_core.retrievers, numpy, onnxruntime, tokenizers; print(1)"
+
+
+def ensure_onnx() -> float:
+    """Seconds to make the ONNX export (as `make install` does); ~1 s when it is cached."""
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "index.onnx_encoder"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        print(f"no ONNX export, qa falls back to torch:\n{done.stderr[-2000:]}", file=sys.stderr)
+    return round(time.perf_counter() - started, 2)
 
 
 def cold_start(command: list[str], runs: int) -> float:
@@ -265,6 +302,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
     }
     started = time.perf_counter()
+    results["onnx_export_s"] = ensure_onnx()
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         work = Path(tmp)
         sources = {
@@ -306,6 +344,7 @@ def main() -> None:
         results["cold_start_s"] = {
             "ours": cold_start(ours_cold, args.cold_runs),
             "tutorial": cold_start(theirs_cold, args.cold_runs),
+            "imports_only": cold_start([sys.executable, "-c", IMPORTS], args.cold_runs),
         }
         results["serve_idle_rss_mb"] = idle_server_rss(stores["ours", "1"])
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
@@ -370,6 +409,9 @@ def table(results: dict[str, Any], big: str) -> str:
             "<= 0.25",
         )
     )
+    rows.append(
+        ("  python importing chromadb, langchain", f"{cold['imports_only']:.2f}", "", "", "")
+    )
     for size in dict.fromkeys(("1", "100", big)):
         ours, theirs = index[f"ours_{size}"], index[f"tutorial_{size}"]
         rows.append(
@@ -390,6 +432,16 @@ def table(results: dict[str, Any], big: str) -> str:
                 ">= 0.8",
             )
         )
+        if "raw_onnx_bs64_chunks_per_s" in ours:
+            rows.append(
+                (
+                    f"  raw ONNX encode, {size} docs",
+                    f"{ours['raw_onnx_bs64_chunks_per_s']:.0f}",
+                    "",
+                    f"{ratio(ours['raw_onnx_bs64_chunks_per_s'], ours['raw_encode_chunks_per_s'])}",
+                    "",
+                )
+            )
         rows.append(
             (
                 f"index peak RSS MB, {size} docs",

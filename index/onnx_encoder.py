@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+    from tokenizers import Encoding
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ FORMAT = 1  # bump when the exported graph changes: old exports are then ignored
 ONNX_NAME = "model.onnx"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 EXPORT_SECONDS = 900
+MAX_TOKENS = 8192  # padded tokens in one run: 32 texts of 256 tokens
 TOLERANCE = 1e-5  # largest allowed gap to sentence-transformers' vectors
 _CHECK = (
     "Which leaders did Putin call?",
@@ -189,22 +191,27 @@ def export_in_child(model_dir: Path, target: Path) -> bool:
 
 
 class OnnxEncoder:
-    """The exported model behind sentence-transformers' own tokenizer settings."""
+    """The exported model behind sentence-transformers' own tokenizer settings.
 
-    def __init__(self, path: Path, model_dir: Path, spec: ModelSpec) -> None:
+    Texts are tokenized once, sorted by length and run in batches of at most ``batch_size``
+    texts and ``max_tokens`` padded tokens, which bounds the memory a batch of long texts takes.
+    """
+
+    def __init__(
+        self, path: Path, model_dir: Path, spec: ModelSpec, max_tokens: int = MAX_TOKENS
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.path = path
         self.spec = spec
+        self.max_tokens = max_tokens
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=spec.max_length)
         padding = self.tokenizer.padding or {}
-        self.tokenizer.enable_padding(
-            pad_id=padding.get("pad_id", 0),
-            pad_type_id=padding.get("pad_type_id", 0),
-            pad_token=padding.get("pad_token", "[PAD]"),
-        )
+        self.pad_id = int(padding.get("pad_id", 0))
+        self.pad_type_id = int(padding.get("pad_type_id", 0))
+        self.tokenizer.no_padding()  # each batch is padded to its own longest text below
         options = ort.SessionOptions()
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
@@ -212,28 +219,37 @@ class OnnxEncoder:
         self.inputs = [i.name for i in self.session.get_inputs()]
 
     def encode(self, texts: list[str], batch_size: int = 64) -> NDArray[np.float32]:
-        """Unit vectors, one row per text; batches hold texts of similar length."""
-        import numpy as np
-
-        out = np.zeros((len(texts), self.spec.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for at in range(0, len(order), batch_size):
-            rows = order[at : at + batch_size]
-            out[rows] = self._run([texts[i] for i in rows])
-        return out
-
-    def _run(self, texts: list[str]) -> NDArray[np.float32]:
+        """Unit vectors, one row per text."""
         import numpy as np
 
         if self.spec.lowercase:
             texts = [text.lower() for text in texts]
         encodings = self.tokenizer.encode_batch(texts)
+        out = np.zeros((len(texts), self.spec.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        at = 0
+        while at < len(order):
+            longest = len(encodings[order[at]].ids)
+            rows = order[at : at + max(1, min(batch_size, self.max_tokens // max(1, longest)))]
+            out[rows] = self._run([encodings[i] for i in rows], longest)
+            at += len(rows)
+        return out
+
+    def _run(self, encodings: list[Encoding], width: int) -> NDArray[np.float32]:
+        import numpy as np
+
+        shape = (len(encodings), width)
         arrays = {
-            "input_ids": [e.ids for e in encodings],
-            "attention_mask": [e.attention_mask for e in encodings],
-            "token_type_ids": [e.type_ids for e in encodings],
+            "input_ids": np.full(shape, self.pad_id, dtype=np.int64),
+            "attention_mask": np.zeros(shape, dtype=np.int64),
+            "token_type_ids": np.full(shape, self.pad_type_id, dtype=np.int64),
         }
-        feed = {name: np.asarray(arrays[name], dtype=np.int64) for name in self.inputs}
+        for row, encoding in enumerate(encodings):
+            size = len(encoding.ids)
+            arrays["input_ids"][row, :size] = encoding.ids
+            arrays["attention_mask"][row, :size] = encoding.attention_mask
+            arrays["token_type_ids"][row, :size] = encoding.type_ids
+        feed = {name: arrays[name] for name in self.inputs}
         result: NDArray[np.float32] = self.session.run(None, feed)[0]
         return result
 
