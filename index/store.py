@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 DEFAULT_COLLECTION = "documents"
 CHROMA_FOLDER = "chroma"
 ORPHAN_GRACE_SECONDS = 600.0
+SNAPSHOT_SECONDS = 1.0  # how stale a reader's view of what is indexed may be
 _PAGE = 5000
 
 
@@ -173,6 +174,7 @@ class Store:
         self._reopen = reopen
         self._lock = threading.RLock()
         self._seen: tuple[str, int] | None = None  # (generation, folder identity) last read
+        self._snapshot: tuple[list[SourceRecord], str, float] | None = None
         self._attach(client)
 
     def _attach(self, client: ClientAPI) -> None:
@@ -199,16 +201,19 @@ class Store:
     # reading
 
     def snapshot(self) -> tuple[list[SourceRecord], str]:
-        """The indexed sources and their generation, reading the latest index.
+        """The indexed sources and their generation, at most SNAPSHOT_SECONDS old.
 
         When another process has changed a local index (or rebuilt its folder) since the last
         snapshot, the client is reopened first: the embedded client would go on querying the
         vectors it loaded at start.
         """
         with self._lock:
+            if self._snapshot and time.monotonic() - self._snapshot[2] < SNAPSHOT_SECONDS:
+                return self._snapshot[0], self._snapshot[1]
             records = self.sources()
             generation = self.generation(records)
             if self._reopen is None:
+                self._snapshot = (records, generation, time.monotonic())
                 return records, generation
             seen = (generation, self._folder_identity())
             if self._seen is not None and seen != self._seen:
@@ -218,6 +223,7 @@ class Store:
                 generation = self.generation(records)
                 seen = (generation, self._folder_identity())
             self._seen = seen
+            self._snapshot = (records, generation, time.monotonic())
             return records, generation
 
     def _folder_identity(self) -> int:
@@ -286,13 +292,12 @@ class Store:
         """
         if live is None:
             live = {(r.source, r.digest) for r in self.sources()}
-        total = self.count()
-        if not live or not total:
+        if not live:
             return []
         got = self._call(
             lambda: self.chunks.query(
                 query_embeddings=_matrix([vector]),
-                n_results=min(total, k * 2 + 8),
+                n_results=k * 2 + 8,  # Chroma returns fewer when the collection holds fewer
                 include=["documents", "metadatas", "distances"],
             )
         )
@@ -382,7 +387,7 @@ class Store:
                     "$and": [{"source": w.document.source}, {"digest": {"$ne": w.document.digest}}]
                 }
                 self._call(lambda stale=stale: self.chunks.delete(where=stale))
-        self._seen = None  # this client wrote it, so it already sees it
+        self._seen, self._snapshot = None, None  # this client wrote it, so it sees it
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
@@ -391,7 +396,7 @@ class Store:
             return False
         self._call(lambda: self.manifest.delete(ids=[_source_id(source)]))
         self._call(lambda: self.chunks.delete(where={"source": source}))
-        self._seen = None
+        self._seen, self._snapshot = None, None
         return True
 
     def drop_orphans(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:

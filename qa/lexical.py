@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -29,6 +30,7 @@ def words(text: str) -> list[str]:
     return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match plurals, tenses and possessives."""
     if word.endswith("'s"):
@@ -66,7 +68,14 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Stemmed content words of text, in order, stopwords removed."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    return list(_terms(text))
+
+
+@functools.lru_cache(
+    maxsize=1 << 15
+)  # the same candidate sentences come back question after question
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text) if w not in STOPWORDS)
 
 
 class BM25:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -70,18 +71,22 @@ def test_a_second_indexer_waits_for_the_first(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert qa(data, "sources").returncode == 0
     docs = zebra_folder(tmp_path)
-    with write_lock(data):  # another writer holds the folder
+    log = tmp_path / "stderr.txt"
+    with write_lock(data), log.open("w") as err:  # another writer holds the folder
         proc = subprocess.Popen(
             [QA, "--data-dir", str(data), "index", str(docs)],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=err,
             text=True,
         )
-        with pytest.raises(subprocess.TimeoutExpired):
-            proc.wait(timeout=15)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    assert "another qa index is writing" in err
+        deadline = time.monotonic() + 240
+        while "another qa index is writing" not in log.read_text():
+            assert proc.poll() is None, "indexed while another writer held the lock"
+            assert time.monotonic() < deadline, "never said it was waiting"
+            time.sleep(0.2)
+        assert proc.poll() is None  # still waiting while the lock is held
+    out, _ = proc.communicate(timeout=240)
+    assert proc.returncode == 0, log.read_text()
     assert "1 added" in out
 
 
