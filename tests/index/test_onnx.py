@@ -75,6 +75,7 @@ def reference() -> Embedder:
     return Embedder(engine="torch")
 
 
+@pytest.mark.slow
 def test_onnx_vectors_match_sentence_transformers(cache_home: Path, reference: Embedder) -> None:
     texts = sentences()
     assert len(texts) == 100
@@ -139,6 +140,7 @@ def test_only_mean_pooled_models_get_the_onnx_path(tmp_path: Path) -> None:
     assert model_spec(variant("same", "sentence_bert_config.json", {})) == model_spec(bundled)
 
 
+@pytest.mark.integration
 def test_asking_on_an_indexed_store_loads_no_torch(cache_home: Path, tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "HF_HUB_OFFLINE": "1"}
     data = str(tmp_path / "data")
