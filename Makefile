@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run test lint format bench browser clean
+.PHONY: install run test lint format bench reliability browser clean
 
 # llama.cpp's Python server (for the LLM integration test) has no Linux wheel on PyPI: it is
 # compiled, without the parts the test does not use, while everything else installs.
@@ -60,6 +60,12 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python benchmarks/bench_answer.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_http.py
+
+# Load, faults and hostile input on loopback; prints the README's reliability table (~15 min;
+# RELIABILITY_ARGS=--quick for ~5 min).
+RELIABILITY_ARGS ?=
+reliability: install browser
+	$(BIN)/python benchmarks/reliability.py $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -51,6 +51,8 @@ FAULT_TESTS = (
     "tests/index/test_resume.py",
     "tests/index/test_indexing.py::test_interrupted_write_is_invisible_and_cleaned_up",
     "tests/index/test_store_server.py::test_unreachable_server_is_a_clear_error",
+    "tests/qa/test_store_lifecycle.py",
+    "tests/ui/test_serve_faults.py",
     "tests/qa/test_generative.py::test_server_failures_give_the_extractive_answer",
     "tests/qa/test_generative.py::test_dead_server_gives_the_extractive_answer",
     "tests/qa/test_generative.py::test_cut_stream_keeps_only_what_the_passages_support",

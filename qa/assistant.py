@@ -33,6 +33,11 @@ BUNDLED_SOURCE = "article.txt"
 _CONTROL = {c: " " for c in range(32) if chr(c) not in "\t\n"}
 
 
+def _valid_text(text: str) -> str:
+    """Text that can be encoded: a lone surrogate (JSON allows them) becomes "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def bundled_article() -> Path:
     """The news article shipped with the package (indexed when the store is empty)."""
     return Path(str(resources.files("qa") / "data" / BUNDLED_SOURCE))
@@ -263,7 +268,7 @@ class Assistant:
         """The question, cleaned of control characters; QuestionError when unusable."""
         if not isinstance(question, str):
             raise QuestionError("The question must be text")
-        cleaned = question.translate(_CONTROL).strip()
+        cleaned = _valid_text(question).translate(_CONTROL).strip()
         if not cleaned:
             raise QuestionError("The question is empty: type a question about the documents")
         limit = self.settings.max_question_chars
@@ -279,7 +284,8 @@ class Assistant:
         """The checked question and history; QuestionError when either is unusable."""
         cleaned = self.check_question(question)
         try:
-            return cleaned, normalise_history(history)
+            turns = normalise_history(history)
+            return cleaned, [(_valid_text(q), _valid_text(a)) for q, a in turns]
         except TypeError as exc:
             raise QuestionError(str(exc)) from None
 

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index import StoredChunk
-from qa.answer import Answer, Citation
+from qa.answer import Answer, Citation, strip_markers
 from qa.lexical import BM25, STOPWORDS, stem, terms, words
 
 DECLINE_TEXT = "The documents don't say: no indexed passage answers this question."
@@ -670,7 +670,7 @@ def compose(chosen: list[Candidate], confidence: float) -> tuple[str, tuple[Cita
     """Join sentences into an answer with [n] markers and build the citations."""
     parts, citations = [], []
     for n, cand in enumerate(chosen, start=1):
-        text = cand.text.strip()
+        text = strip_markers(cand.text.strip())  # a document's own "[9]" is not our marker
         if text[-1:] in ".!?" and not text.endswith("..."):
             parts.append(f"{text[:-1]} [{n}]{text[-1]}")
         else:

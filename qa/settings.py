@@ -37,6 +37,10 @@ class Settings:
     port: int = 7860
     auth: str = field(default="", repr=False)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.data_dir, Path):  # Settings(data_dir="~/qa") works too
+            object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then QA_* variables, then the non-None overrides (CLI flags)."""

@@ -23,20 +23,30 @@ Turn = tuple[
 ]
 
 
-class AskRequest(BaseModel):
-    """A question, and the conversation so far for follow-ups."""
+QUESTION_PATTERN = r"[^\s\x00-\x1f]"  # something besides spaces and control characters
 
-    question: str = Field(
-        description="The question; must not be empty or longer than the server's limit "
-        "(QA_MAX_QUESTION_CHARS, 2000 by default).",
-        examples=["Which leaders did Putin call?"],
-    )
-    history: list[Turn] = Field(
-        default_factory=list,
-        max_length=MAX_HISTORY_TURNS,
-        description="Earlier [question, answer] pairs, oldest first.",
-        examples=[[["Which leaders did Putin call?", "Putin told President Emmanuel Macron…"]]],
-    )
+
+def ask_request(max_chars: int) -> type[BaseModel]:
+    """The request body, with the server's question limit in its schema."""
+
+    class AskRequest(BaseModel):
+        """A question, and the conversation so far for follow-ups."""
+
+        question: str = Field(
+            min_length=1,
+            max_length=max_chars,
+            pattern=QUESTION_PATTERN,
+            description=f"The question: not blank, at most {max_chars} characters.",
+            examples=["Which leaders did Putin call?"],
+        )
+        history: list[Turn] = Field(
+            default_factory=list,
+            max_length=MAX_HISTORY_TURNS,
+            description="Earlier [question, answer] pairs, oldest first.",
+            examples=[[["Which leaders did Putin call?", "Putin told President Emmanuel Macron…"]]],
+        )
+
+    return AskRequest
 
 
 class AskResponse(BaseModel):
@@ -69,13 +79,11 @@ def parse_auth(auth: str) -> tuple[str, str] | None:
     return user, password
 
 
-def _guard(credentials: tuple[str, str] | None) -> Any:
+def _guard(credentials: tuple[str, str]) -> Any:
     """A dependency that demands HTTP basic auth when credentials are configured."""
     basic = HTTPBasic(auto_error=False)
 
     def check(given: Annotated[HTTPBasicCredentials | None, Depends(basic)]) -> None:
-        if credentials is None:
-            return
         ok = given is not None and all(
             secrets.compare_digest(a.encode(), b.encode())
             for a, b in zip((given.username, given.password), credentials, strict=True)
@@ -94,21 +102,29 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     """The routes, bound to one assistant; mounted before the chat page so they win."""
     router = APIRouter()
     slots = threading.BoundedSemaphore(ASK_CONCURRENCY)
-    guard = _guard(parse_auth(settings.auth))
+    credentials = parse_auth(settings.auth)
+    request_model = ask_request(settings.max_question_chars)
+    responses: dict[int | str, dict[str, Any]] = {
+        400: {"description": "The body is not JSON"},
+        422: {"description": "Empty or over-long question, or malformed history"},
+        503: {"description": "The store (Chroma folder or server) cannot be reached"},
+    }
+    if credentials:
+        responses[401] = {"description": "Missing or wrong user and password"}
 
     @router.post(
         "/api/ask",
         response_model=AskResponse,
-        dependencies=[Depends(guard)],
-        responses={422: {"description": "Empty or over-long question, or malformed history"}},
+        dependencies=[Depends(_guard(credentials))] if credentials else [],
+        responses=responses,
         summary="Answer a question from the indexed documents",
     )
-    def ask(request: AskRequest) -> dict[str, Any]:
+    def ask(request: request_model) -> dict[str, Any]:  # type: ignore[valid-type]
         """Answer with verbatim citations; `answered` is false when the documents don't say."""
-        history = [(str(turn[0]), str(turn[1])) for turn in request.history]
+        history = [(str(turn[0]), str(turn[1])) for turn in request.history]  # type: ignore[attr-defined]
         try:
             with slots:
-                return assistant.ask(request.question, history).to_dict()
+                return assistant.ask(request.question, history).to_dict()  # type: ignore[attr-defined]
         except QuestionError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
         except StoreUnavailable as exc:

@@ -34,11 +34,6 @@ QUESTIONS = {
 }
 # JSON may carry half a UTF-16 pair ("\\ud800"); Python holds it, UTF-8 cannot encode it
 LONE_SURROGATE = "Putin \ud800 called whom?"
-SURROGATE_BUG = (
-    "qa/assistant.py: a question or history turn holding a lone surrogate reaches the tokenizer "
-    "(TypeError: TextEncodeInput must be ...): HTTP 500 with a traceback in the server log, and a "
-    "traceback from `qa batch`; see the issue 7 report"
-)
 # what the server may say: an answer, or a refusal naming what is wrong with the question
 REFUSALS = {"empty": "empty", "NUL": "empty"}
 
@@ -101,7 +96,6 @@ def test_server_log_holds_no_traceback_after_the_odd_questions(served: Served) -
         assert b"Traceback" not in log.read()
 
 
-@pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)
 def test_http_api_refuses_a_lone_surrogate_with_422_and_logs_no_traceback(served: Served) -> None:
     before = served.log.stat().st_size
     for body in ({"question": LONE_SURROGATE}, {"question": "Why?", "history": [["a", "\ud800"]]}):
@@ -112,7 +106,6 @@ def test_http_api_refuses_a_lone_surrogate_with_422_and_logs_no_traceback(served
         assert b"Traceback" not in log.read()
 
 
-@pytest.mark.xfail(strict=True, reason=SURROGATE_BUG)
 def test_qa_batch_gives_a_lone_surrogate_an_error_line(hostile_data: Path) -> None:
     line = json.dumps({"id": "surrogate", "question": LONE_SURROGATE})
     result = qa_command("batch", "-", data=hostile_data, stdin=line)

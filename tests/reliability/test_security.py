@@ -75,11 +75,6 @@ def test_markup_in_a_document_comes_back_as_the_same_characters(served: Served) 
     assert "<script>alert(1)</script>" in body["answer"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qa/extractive.py compose(): a quoted sentence's own '[9]' stays in the answer text, "
-    "where it reads as a citation marker that points nowhere; see the issue 7 report",
-)
 def test_fake_markers_in_a_document_do_not_become_citation_markers(served: Served) -> None:
     body = ask(served.url, FAKE_MARKER_QUESTION)
     [cited] = [c for c in hostile_citations(body) if "forty-one" in c["text"]]
