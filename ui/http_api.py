@@ -5,7 +5,9 @@ import secrets
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
@@ -23,7 +25,8 @@ Turn = tuple[
 ]
 
 
-QUESTION_PATTERN = r"[^\s\x00-\x1f]"  # something besides spaces and control characters
+# at least one character that is neither a control character nor what str.strip() removes
+QUESTION_PATTERN = r"[^\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
 def ask_request(max_chars: int) -> type[BaseModel]:
@@ -62,6 +65,12 @@ class AskResponse(BaseModel):
     unsupported: list[list[int]] = Field(
         default=[], description="Character spans of `answer` that no cited passage supports."
     )
+
+
+class Problem(BaseModel):
+    """Why a request was refused, in one line."""
+
+    detail: str = Field(examples=["The question is empty: type a question about the documents"])
 
 
 class Health(BaseModel):
@@ -105,12 +114,12 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     credentials = parse_auth(settings.auth)
     request_model = ask_request(settings.max_question_chars)
     responses: dict[int | str, dict[str, Any]] = {
-        400: {"description": "The body is not JSON"},
-        422: {"description": "Empty or over-long question, or malformed history"},
-        503: {"description": "The store (Chroma folder or server) cannot be reached"},
+        400: {"model": Problem, "description": "The body is not JSON"},
+        422: {"model": Problem, "description": "Empty or over-long question, bad history"},
+        503: {"model": Problem, "description": "The store cannot be reached"},
     }
     if credentials:
-        responses[401] = {"description": "Missing or wrong user and password"}
+        responses[401] = {"model": Problem, "description": "Missing or wrong user and password"}
 
     @router.post(
         "/api/ask",
@@ -133,7 +142,12 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
             log.warning("ask failed: %s", exc)
             raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, str(exc)) from None
 
-    @router.get("/healthz", response_model=Health, summary="Liveness and readiness")
+    @router.get(
+        "/healthz",
+        response_model=Health,
+        responses={503: {"model": Problem, "description": "The store cannot be reached"}},
+        summary="Liveness and readiness",
+    )
     def healthz() -> dict[str, Any]:
         try:
             return {"status": "ok", "sources": len(assistant.sources())}
@@ -151,4 +165,28 @@ def create_api(assistant: Assistant, settings: Settings) -> FastAPI:
         version="0.1.0",
     )
     app.include_router(api_router(assistant, settings))
+
+    @app.exception_handler(RequestValidationError)
+    def refuse(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 with one line a person can act on, in the assistant's own words when the
+        question is at fault."""
+        return JSONResponse({"detail": _one_line(assistant, exc)}, status_code=422)
+
     return app
+
+
+def _one_line(assistant: Assistant, exc: RequestValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            problems.append("The body is not valid JSON")
+            continue
+        where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "body"
+        if where == "question" and isinstance(error.get("input"), str):
+            try:
+                assistant.check_question(error["input"])
+            except QuestionError as refused:
+                problems.append(str(refused))
+                continue
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(dict.fromkeys(problems))[:500]
