@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 DEFAULT_COLLECTION = "documents"
 CHROMA_FOLDER = "chroma"
 ORPHAN_GRACE_SECONDS = 600.0
-SNAPSHOT_SECONDS = 1.0  # how stale a reader's view of what is indexed may be
+SNAPSHOT_SECONDS = 1.0  # how stale a view of a Chroma server's index may be
+_written = [0]  # writes by any Store in this process: they end every cached snapshot at once
 _PAGE = 5000
 
 
@@ -174,7 +175,7 @@ class Store:
         self._reopen = reopen
         self._lock = threading.RLock()
         self._seen: tuple[str, int] | None = None  # (generation, folder identity) last read
-        self._snapshot: tuple[list[SourceRecord], str, float] | None = None
+        self._snapshot: tuple[list[SourceRecord], str, float, tuple[int, ...]] | None = None
         self._attach(client)
 
     def _attach(self, client: ClientAPI) -> None:
@@ -201,36 +202,43 @@ class Store:
     # reading
 
     def snapshot(self) -> tuple[list[SourceRecord], str]:
-        """The indexed sources and their generation, at most SNAPSHOT_SECONDS old.
+        """The indexed sources and their generation, as of now.
 
-        When another process has changed a local index (or rebuilt its folder) since the last
-        snapshot, the client is reopened first: the embedded client would go on querying the
-        vectors it loaded at start.
+        A local store re-reads its manifest only when its database file has changed, and
+        reopens its client when another process has changed the index (or rebuilt the folder):
+        the embedded client would go on querying the vectors it loaded at start. A store on a
+        server re-reads at most every SNAPSHOT_SECONDS.
         """
         with self._lock:
-            if self._snapshot and time.monotonic() - self._snapshot[2] < SNAPSHOT_SECONDS:
-                return self._snapshot[0], self._snapshot[1]
+            stamp = self._file_stamp()
+            if self._snapshot is not None:
+                records, generation, taken, last = self._snapshot
+                fresh = time.monotonic() - taken < SNAPSHOT_SECONDS and last[3] == _written[0]
+                if (stamp == last) if self.folder else fresh:
+                    return records, generation
             records = self.sources()
             generation = self.generation(records)
-            if self._reopen is None:
-                self._snapshot = (records, generation, time.monotonic())
-                return records, generation
-            seen = (generation, self._folder_identity())
-            if self._seen is not None and seen != self._seen:
-                self.close()
-                self._attach(self._reopen())
-                records = self.sources()
-                generation = self.generation(records)
-                seen = (generation, self._folder_identity())
-            self._seen = seen
-            self._snapshot = (records, generation, time.monotonic())
+            if self._reopen is not None:
+                seen = (generation, stamp[0])
+                if self._seen is not None and seen != self._seen:
+                    self.close()
+                    self._attach(self._reopen())
+                    stamp = self._file_stamp()
+                    records = self.sources()
+                    generation = self.generation(records)
+                    seen = (generation, stamp[0])
+                self._seen = seen
+            self._snapshot = (records, generation, time.monotonic(), stamp)
             return records, generation
 
-    def _folder_identity(self) -> int:
+    def _file_stamp(self) -> tuple[int, int, int, int]:
+        """(inode, mtime, size) of a local store's database, which any committed write changes,
+        and the count of this process's writes."""
         try:
-            return os.stat(Path(str(self.folder), CHROMA_FOLDER, "chroma.sqlite3")).st_ino
-        except OSError:
-            return 0
+            found = os.stat(Path(str(self.folder), CHROMA_FOLDER, "chroma.sqlite3"))
+        except (OSError, TypeError):
+            return (0, 0, 0, _written[0])
+        return (found.st_ino, found.st_mtime_ns, found.st_size, _written[0])
 
     def sources(self) -> list[SourceRecord]:
         records = self._call(lambda: self.manifest.get(include=["metadatas"]))
@@ -388,6 +396,7 @@ class Store:
                 }
                 self._call(lambda stale=stale: self.chunks.delete(where=stale))
         self._seen, self._snapshot = None, None  # this client wrote it, so it sees it
+        _written[0] += 1
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
@@ -397,6 +406,7 @@ class Store:
         self._call(lambda: self.manifest.delete(ids=[_source_id(source)]))
         self._call(lambda: self.chunks.delete(where={"source": source}))
         self._seen, self._snapshot = None, None
+        _written[0] += 1
         return True
 
     def drop_orphans(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:
