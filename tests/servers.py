@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
@@ -64,3 +67,21 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+Fake = TypeVar("Fake")
+
+
+@contextmanager
+def serving(fake: Fake) -> Iterator[Fake]:
+    """Run a fake's ``server`` (an http.server) in a thread; on exit set its ``stopping`` event
+    (to release stalled replies) and shut it down."""
+    handle: Any = fake
+    thread = threading.Thread(target=handle.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        handle.stopping.set()
+        handle.server.shutdown()
+        handle.server.server_close()

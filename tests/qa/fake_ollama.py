@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.servers import serving
+
 CREATED_AT = "2024-07-04T03:37:50.182604Z"
 RUNNER_FAILED = "an error was encountered while running the model"
 
@@ -167,12 +169,5 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
 def fake_ollama(
     replies: list[str], models: tuple[str, ...] = ("llama3.2",)
 ) -> Iterator[FakeOllama]:
-    fake = FakeOllama(replies, models)
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(FakeOllama(replies, models)) as fake:
         yield fake
-    finally:
-        fake.stopping.set()
-        fake.server.shutdown()
-        fake.server.server_close()

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.servers import serving
+
 
 class FakeOpenAI:
     def __init__(self, replies: list[str]) -> None:
@@ -113,12 +115,5 @@ def _completion(text: str) -> dict[str, Any]:
 
 @contextmanager
 def fake_openai(replies: list[str]) -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI(replies)
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(FakeOpenAI(replies)) as fake:
         yield fake
-    finally:
-        fake.stopping.set()
-        fake.server.shutdown()
-        fake.server.server_close()

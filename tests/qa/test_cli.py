@@ -16,8 +16,11 @@ ARTICLE_SENTENCE = (
 )
 
 
-def qa(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QA_DATA_DIR": str(data)}
+def qa(
+    *args: str, data: Path, stdin: str | None = None, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m qa.cli ARGS` over the data folder, with extra environment variables."""
+    env = {**os.environ, "QA_DATA_DIR": str(data), **variables}
     return subprocess.run(
         [sys.executable, "-m", "qa.cli", *args],
         capture_output=True,

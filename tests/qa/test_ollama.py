@@ -5,7 +5,6 @@ bundled article, model and store."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from qa import Answer, Assistant, QAError, Settings
 from qa.errors import LLMUnavailable
 from qa.llm import Deadline, chat_model, complete
 from tests.qa.fake_ollama import FakeOllama, fake_ollama
+from tests.qa.test_cli import qa as run_qa
 from tests.qa.test_generative import QUESTION, number_of, shown
 
 MODEL = "llama3.2"
@@ -222,16 +222,8 @@ def cli_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def qa(
     url: str, *args: str, data: Path, timeout: float = 10.0, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QA_DATA_DIR": str(data), "QA_LLM_TIMEOUT": f"{timeout:g}"}
     flags = ["--llm", "ollama", "--llm-base-url", url, "--llm-model", MODEL]
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *flags, *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env=env,
-        timeout=300,
-    )
+    return run_qa(*flags, *args, data=data, stdin=stdin, QA_LLM_TIMEOUT=f"{timeout:g}")
 
 
 @pytest.mark.integration
