@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,16 +34,17 @@ def chroma_binary() -> str:
     return found
 
 
-def start_chroma(path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`chroma run` on a free loopback port, persisting into path."""
-    port = free_port()
+def start_chroma(path: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """`chroma run` on a loopback port (a free one unless given), persisting into path; start
+    it again with the same path and port to bring the same server back."""
+    port = port or free_port()
     path.mkdir(parents=True, exist_ok=True)
     command = [chroma_binary(), "run", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     proc = launch(
         [*command, "--path", str(path / "db")],
         f"{url}/api/v2/heartbeat",
-        path / "chroma.log",
+        path / f"chroma-{time.time_ns()}.log",
         {**os.environ, "ANONYMIZED_TELEMETRY": "False"},
         STARTUP_SECONDS,
     )

@@ -15,9 +15,8 @@ import pytest
 from index import write_lock
 from qa import Assistant
 from qa.errors import StoreUnavailable
-from tests.conftest import free_port
-from tests.index.conftest import chroma_binary
-from tests.servers import launch, stop
+from tests.index.conftest import start_chroma
+from tests.servers import stop
 
 QA = str(Path(sys.executable).with_name("qa"))
 ZEBRA = "The zebra named Florian lives in the Oslo harbour aquarium and eats kelp every day."
@@ -192,13 +191,7 @@ def test_a_running_assistant_follows_a_rebuild_in_another_process(tmp_path: Path
 def test_questions_fail_clearly_while_the_chroma_server_is_down_and_resume_after(
     tmp_path: Path,
 ) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [chroma_binary(), "run", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--path", str(tmp_path / "db")]
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    heartbeat = f"{url}/api/v2/heartbeat"
-    server = launch(command, heartbeat, tmp_path / "chroma.log", env, 60)
+    server, url = start_chroma(tmp_path)
     try:
         serving = Assistant(data_dir=tmp_path / "data", chroma_url=url)
         assert serving.ask("Which leaders did Putin call?").answered
@@ -207,7 +200,7 @@ def test_questions_fail_clearly_while_the_chroma_server_is_down_and_resume_after
         with pytest.raises(StoreUnavailable, match=f"Chroma server at {url}"):
             serving.ask("Which leaders did Putin call?")
 
-        server = launch(command, heartbeat, tmp_path / "chroma2.log", env, 60)
+        server, _ = start_chroma(tmp_path, int(url.rsplit(":", 1)[1]))
         answer = serving.ask("Which leaders did Putin call?")
         assert answer.answered and "Macron" in answer.text
     finally:

@@ -11,9 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
-from tests.index.conftest import chroma_binary
-from tests.servers import launch, stop
+from tests.index.conftest import start_chroma
+from tests.servers import stop
 from tests.ui.conftest import HEADLINE, start_qa_serve
 
 QA = str(Path(sys.executable).with_name("qa"))
@@ -54,13 +53,7 @@ def test_the_server_answers_from_documents_another_process_indexed(tmp_path: Pat
 def test_the_server_reports_a_stopped_chroma_server_and_recovers_when_it_is_back(
     tmp_path: Path,
 ) -> None:
-    port = free_port()
-    chroma_url = f"http://127.0.0.1:{port}"
-    command = [chroma_binary(), "run", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--path", str(tmp_path / "db")]
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    heartbeat = f"{chroma_url}/api/v2/heartbeat"
-    chroma = launch(command, heartbeat, tmp_path / "chroma.log", env, 60)
+    chroma, chroma_url = start_chroma(tmp_path / "chroma")
     server, url = start_qa_serve(tmp_path, QA_CHROMA_URL=chroma_url)
     try:
         assert ask(url, HEADLINE).json()["answered"]
@@ -71,7 +64,7 @@ def test_the_server_reports_a_stopped_chroma_server_and_recovers_when_it_is_back
         assert f"Chroma server at {chroma_url}" in down.json()["detail"]
         assert httpx.get(f"{url}/healthz", timeout=30).status_code == 503
 
-        chroma = launch(command, heartbeat, tmp_path / "chroma2.log", env, 60)
+        chroma, _ = start_chroma(tmp_path / "chroma", int(chroma_url.rsplit(":", 1)[1]))
         back = ask(url, HEADLINE)
         assert back.status_code == 200 and "Macron" in back.json()["answer"]
     finally:
