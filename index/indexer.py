@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.chunking import Chunk, chunk_text
 from index.embedding import Embedder
 from index.errors import DocumentError
 from index.loading import SourceDocument, find_files, load_document
 from index.store import ORPHAN_GRACE_SECONDS, Store, Write
+from index.vectors import chunk_vector, split_rows
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 ProgressFactory = Callable[[int, str], "Progress"]
 BATCH = 256  # chunks embedded in one call
@@ -81,12 +88,13 @@ def index_files(
 
     def flush() -> None:
         # small documents are embedded and written together: one encode, three round trips
-        texts = [chunk.text for _doc, chunks, _r in pending for chunk in chunks]
-        vectors = embedder.embed_documents(texts) if texts else []
+        every = [chunk for _doc, chunks, _r in pending for chunk in chunks]
+        vectors, sentences = embed_chunks(embedder, every)
         writes, at = [], 0
         for document, chunks, replacing in pending:
-            writes.append(Write(document, chunks, vectors[at : at + len(chunks)], replacing))
-            at += len(chunks)
+            end = at + len(chunks)
+            writes.append(Write(document, chunks, vectors[at:end], replacing, sentences[at:end]))
+            at = end
         if writes:
             store.write_many(writes)
         bar.update(len(pending))
@@ -136,12 +144,34 @@ def index_document(
         raise DocumentError(f"{document.source}: no text in file")
     bar = progress(len(chunks), "chunks") if progress and len(chunks) > BATCH else Progress()
     vectors: list[list[float]] = []
+    sentences: list[NDArray[np.float32]] = []
     try:
         for at in range(0, len(chunks), BATCH):
-            texts = [chunk.text for chunk in chunks[at : at + BATCH]]
-            vectors.extend(embedder.embed_documents(texts))
-            bar.update(len(texts))
+            batch = chunks[at : at + BATCH]
+            chunk_vectors, sentence_vectors = embed_chunks(embedder, batch)
+            vectors.extend(chunk_vectors)
+            sentences.extend(sentence_vectors)
+            bar.update(len(batch))
     finally:
         bar.close()
-    store.write(document, chunks, vectors, replacing)
+    store.write(document, chunks, vectors, replacing, sentences)
     return len(chunks)
+
+
+def embed_chunks(
+    embedder: Embedder, chunks: Sequence[Chunk]
+) -> tuple[list[list[float]], list[NDArray[np.float32]]]:
+    """Each chunk's vector and its sentences' vectors, from one encode of the sentences: the
+    chunk's vector is their normalised mean, so the answerer never encodes them again."""
+    texts = [
+        chunk.text[s - chunk.start : e - chunk.start]
+        for chunk in chunks
+        for s, e in chunk.sentences
+    ]
+    if not texts:
+        return [], []
+    rows = embedder.encode(texts)
+    sentences = split_rows(rows, [len(chunk.sentences) for chunk in chunks])
+    if os.environ.get("QA_EXPERIMENT_CHUNK_TEXT") == "1":
+        return embedder.embed_documents([c.text for c in chunks]), sentences
+    return [chunk_vector(block).tolist() for block in sentences], sentences

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -9,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -17,11 +18,14 @@ from urllib.parse import urlparse
 from index.chunking import Chunk
 from index.errors import StoreError
 from index.loading import SourceDocument
+from index.vectors import METADATA_KEY, pack, unpack
 
 if TYPE_CHECKING:
+    import numpy as np
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
     from langchain_core.embeddings import Embeddings
+    from numpy.typing import NDArray
 
 DEFAULT_COLLECTION = "documents"
 CHROMA_FOLDER = "chroma"
@@ -44,13 +48,15 @@ class SourceRecord:
 
 @dataclass(frozen=True)
 class Write:
-    """One source to (re)write: its chunks and their vectors. ``replacing`` is False for a
+    """One source to (re)write: its chunks, their vectors and, per chunk, the vectors of its
+    sentences (none: the answerer encodes them when asked). ``replacing`` is False for a
     source that was not indexed before, so there are no old chunks to look for."""
 
     document: SourceDocument
     chunks: tuple[Chunk, ...]
     vectors: Sequence[Sequence[float]]
     replacing: bool = True
+    sentence_vectors: Sequence[NDArray[np.float32]] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,12 @@ class StoredChunk:
     start: int
     end: int
     sentences: tuple[tuple[int, int], ...]
+    packed_vectors: bytes = field(default=b"", repr=False, compare=False)
+
+    def sentence_vectors(self) -> NDArray[np.float32] | None:
+        """One unit vector per sentence, as stored at indexing; None for a chunk indexed
+        before they were stored."""
+        return unpack(self.packed_vectors, len(self.sentences))
 
 
 def chunk_id(source: str, digest: str, chunk: Chunk) -> str:
@@ -332,9 +344,10 @@ class Store:
         chunks: Sequence[Chunk],
         vectors: Sequence[Sequence[float]],
         replacing: bool = True,
+        sentence_vectors: Sequence[NDArray[np.float32]] = (),
     ) -> None:
         """Replace one source's chunks (see write_many)."""
-        self.write_many([Write(document, tuple(chunks), vectors, replacing)])
+        self.write_many([Write(document, tuple(chunks), vectors, replacing, sentence_vectors)])
 
     def write_many(self, writes: Sequence[Write]) -> None:
         """Replace several sources' chunks: all new chunks first, then their manifest records
@@ -348,19 +361,20 @@ class Store:
         vectors: list[Sequence[float]] = []
         for w in writes:
             digest = w.document.digest
-            for chunk in w.chunks:
+            for n, chunk in enumerate(w.chunks):
                 ids.append(chunk_id(w.document.source, digest, chunk))
                 texts.append(chunk.text)
-                metadatas.append(
-                    {
-                        "source": w.document.source,
-                        "digest": digest,
-                        "start": chunk.start,
-                        "end": chunk.end,
-                        "sentences": json.dumps(chunk.sentences),
-                        "written_at": now,
-                    }
-                )
+                meta: dict[str, Any] = {
+                    "source": w.document.source,
+                    "digest": digest,
+                    "start": chunk.start,
+                    "end": chunk.end,
+                    "sentences": json.dumps(chunk.sentences),
+                    "written_at": now,
+                }
+                if w.sentence_vectors:
+                    meta[METADATA_KEY] = pack(w.sentence_vectors[n])
+                metadatas.append(meta)
             vectors.extend(w.vectors)
         for at in range(0, len(ids), _PAGE):
             self._call(
@@ -463,6 +477,7 @@ def _source_id(source: str) -> str:
 
 def _stored(cid: str, text: Any, meta: Any) -> StoredChunk:
     spans = json.loads(str(meta.get("sentences", "[]")))
+    packed = meta.get(METADATA_KEY)
     return StoredChunk(
         id=cid,
         source=str(meta["source"]),
@@ -470,6 +485,7 @@ def _stored(cid: str, text: Any, meta: Any) -> StoredChunk:
         start=int(meta["start"]),
         end=int(meta["end"]),
         sentences=tuple((int(a), int(b)) for a, b in spans),
+        packed_vectors=base64.b64decode(packed) if isinstance(packed, str) else b"",
     )
 
 

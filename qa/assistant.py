@@ -373,16 +373,10 @@ class Assistant:
         corpus = retriever.corpus()
         hits = retriever.search(query, vectors[query], corpus)
         found = extractive.candidates(hits)
-        sentence_vectors = self._text_vectors(
-            [(c.source, c.start, c.end, "s") for c in found],
-            [c.text for c in found],
-            corpus.generation,
+        sentence_vectors = self._candidate_vectors(
+            found, window=False, generation=corpus.generation
         )
-        window_vectors = self._text_vectors(
-            [(c.source, c.start, c.end, "w") for c in found],
-            [extractive.window(c) for c in found],
-            corpus.generation,
-        )
+        window_vectors = self._candidate_vectors(found, window=True, generation=corpus.generation)
         previous = [strip_markers(answer) for _q, answer in history]
 
         def score(asked: str) -> extractive.Ranking:
@@ -419,6 +413,29 @@ class Assistant:
                     self._words.clear()
                 self._words.update(known)
         return np.stack([known[w] for w in words])
+
+    def _candidate_vectors(
+        self, found: Sequence[extractive.Candidate], window: bool, generation: str
+    ) -> NDArray[np.float32]:
+        """The candidates' sentence (or window) vectors: those stored at indexing, and for
+        chunks indexed before vectors were stored, encoded now (cached)."""
+        import numpy as np
+
+        from qa import extractive
+
+        rows = [c.window_vector if window else c.vector for c in found]
+        missing = [i for i, row in enumerate(rows) if row is None]
+        if missing:
+            kind = "w" if window else "s"
+            fresh = self._text_vectors(
+                [(found[i].source, found[i].start, found[i].end, kind) for i in missing],
+                [extractive.window(found[i]) if window else found[i].text for i in missing],
+                generation,
+            )
+            for i, row in zip(missing, fresh, strict=True):
+                rows[i] = row
+        present = [row for row in rows if row is not None]
+        return np.stack(present) if present else np.zeros((0, 384), np.float32)
 
     def _text_vectors(
         self, keys: Sequence[tuple[str, int, int, str]], texts: Sequence[str], generation: str

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from index import StoredChunk
+from index.vectors import windows
 from qa.answer import Answer, Citation, strip_markers
 from qa.lexical import BM25, STOPWORDS, stem, terms, words
 
@@ -98,6 +99,8 @@ class Candidate:
     following: str = ""
     features: tuple[float, ...] = ()
     score: float = 0.0
+    vector: NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
+    window_vector: NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
 
     def feature(self, name: str) -> float:
         return self.features[FEATURES.index(name)]
@@ -379,20 +382,28 @@ def names_missing(question: str, text: str) -> float:
 
 
 def candidates(hits: Sequence[tuple[StoredChunk, float, float]]) -> list[Candidate]:
-    """Every sentence of the retrieved chunks, once, tagged with its chunk's rank."""
+    """Every sentence of the retrieved chunks, once, tagged with its chunk's rank, with its
+    vector and its window's (see window) when the chunk was stored with its sentence vectors."""
     seen: set[tuple[str, int]] = set()
     out = []
     for rank, (chunk, _fused, _sim) in enumerate(hits):
         spans = [(s, e, chunk.text[s - chunk.start : e - chunk.start]) for s, e in chunk.sentences]
+        stored = chunk.sentence_vectors()
+        read = windows(stored) if stored is not None else None
         for i, (start, end, text) in enumerate(spans):
             if (chunk.source, start) in seen or not text.strip():
                 continue
             seen.add((chunk.source, start))
             previous = spans[i - 1][2] if i else ""
             following = spans[i + 1][2] if i + 1 < len(spans) else ""
+            vectors = (stored[i], read[i]) if stored is not None and read is not None else None
             out.append(
-                Candidate(chunk.source, start, end, text, chunk.text, rank, previous, following)
-            )
+                Candidate(
+                    chunk.source, start, end, text, chunk.text, rank, previous, following,
+                    vector=vectors[0] if vectors else None,
+                    window_vector=vectors[1] if vectors else None,
+                )
+            )  # fmt: skip
     return out
 
 

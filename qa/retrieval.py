@@ -6,12 +6,14 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from index import Embedder, Store, StoredChunk
+from index.vectors import chunk_vector
 from qa.lexical import BM25, terms
 
 RRF_K = 60
@@ -77,10 +79,12 @@ class HybridRetriever(BaseRetriever):
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
             by_id[chunk.id] = chunk
         best = sorted(fused, key=lambda cid: -fused[cid])[: self.k]
+        for cid in best:  # BM25's finds: from their stored sentence vectors, if they have them
+            stored = None if cid in similarity else by_id[cid].sentence_vectors()
+            if stored is not None:
+                similarity[cid] = float(chunk_vector(stored) @ np.asarray(vector))
         missing = [cid for cid in best if cid not in similarity]
         if missing:
-            import numpy as np
-
             vectors = embedder.encode([by_id[cid].text for cid in missing])
             for cid, row in zip(missing, vectors, strict=True):
                 similarity[cid] = float(np.dot(row, vector))
