@@ -333,6 +333,19 @@ class Store:
                 out.append((_stored(cid, text, meta), 1.0 - float(distance)))
         return out[:k]
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, NDArray[np.float32]]:
+        """The stored vectors of the chunks with these ids (those that exist)."""
+        import numpy as np
+
+        if not ids:
+            return {}
+        got = self._call(lambda: self.chunks.get(ids=list(ids), include=["embeddings"]))
+        rows = got["embeddings"] if got["embeddings"] is not None else []
+        return {
+            cid: np.asarray(row, dtype=np.float32)
+            for cid, row in zip(got["ids"], rows, strict=False)
+        }
+
     def count(self) -> int:
         return int(self._call(self.chunks.count))
 

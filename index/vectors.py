@@ -40,11 +40,6 @@ def unit(rows: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.asarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
-def chunk_vector(sentences: NDArray[np.float32]) -> NDArray[np.float32]:
-    """A chunk's vector from its sentences' vectors: their normalised mean."""
-    return unit(sentences.mean(axis=0))
-
-
 def windows(sentences: NDArray[np.float32]) -> NDArray[np.float32]:
     """Each sentence read with the one before it (the first alone): the normalised sum of the
     two vectors, standing in for the vector of the two sentences' joined text."""

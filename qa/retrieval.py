@@ -13,7 +13,6 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from index import Embedder, Store, StoredChunk
-from index.vectors import chunk_vector
 from qa.lexical import BM25, terms
 
 RRF_K = 60
@@ -79,10 +78,9 @@ class HybridRetriever(BaseRetriever):
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
             by_id[chunk.id] = chunk
         best = sorted(fused, key=lambda cid: -fused[cid])[: self.k]
-        for cid in best:  # BM25's finds: from their stored sentence vectors, if they have them
-            stored = None if cid in similarity else by_id[cid].sentence_vectors()
-            if stored is not None:
-                similarity[cid] = float(chunk_vector(stored) @ np.asarray(vector))
+        found = self.store.vectors([cid for cid in best if cid not in similarity])
+        for cid, row in found.items():  # BM25's finds: their stored vectors
+            similarity[cid] = float(row @ np.asarray(vector, dtype=np.float32))
         missing = [cid for cid in best if cid not in similarity]
         if missing:
             vectors = embedder.encode([by_id[cid].text for cid in missing])
