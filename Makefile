@@ -8,6 +8,7 @@ PW_STAMP := $(VENV)/.browser
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
+MAKEFLAGS += -j2  # the Python install and the browser install overlap
 
 .PHONY: install run test lint format bench reliability browser clean
 
@@ -34,6 +35,7 @@ install: $(STAMP)
 
 # Debian's Chromium for the browser tests (skipped when already present).
 $(PW_STAMP):
+	mkdir -p $(VENV)
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	touch $@
 
