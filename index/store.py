@@ -436,6 +436,11 @@ class Store:
         _written[0] += 1
         return True
 
+    def drop(self) -> None:
+        """Delete both collections (chunks and manifest); this Store is unusable after."""
+        for name in (self.name, f"{self.name}__sources"):
+            self._call(lambda name=name: self.client.delete_collection(name))
+
     def drop_orphans(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:
         """Delete chunks left behind by an interrupted write; returns how many went.
 

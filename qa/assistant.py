@@ -177,10 +177,11 @@ class Assistant:
             given = list(find_files(paths))  # (file, source name)
         with self._lock, _translated():
             known = self._known_sources()
-            missing = [(s, f"{s}: no file at {p} any more") for s, p in known.items()]
             files = {s: (Path(p), s) for s, p in known.items() if Path(p).is_file()}
             files.update((source, (path, source)) for path, source in given)
-            missing = [(s, reason) for s, reason in missing if s not in files]
+            missing = [
+                (s, f"{s}: no file at {p} any more") for s, p in known.items() if s not in files
+            ]
             if self.settings.chroma_url:
                 report = self._rebuild_collections(list(files.values()), progress)
             else:
@@ -227,8 +228,7 @@ class Assistant:
         from index import Store, index_files
 
         store = self.store
-        for name in (store.name, f"{store.name}__sources"):
-            store.client.delete_collection(name)
+        store.drop()
         self._retriever = None
         fresh = Store(store.client, self.embedder, store.name, url=store.url)
         self._store = fresh

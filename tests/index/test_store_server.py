@@ -121,3 +121,18 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path, port: int) -> None:
     assistant = Assistant(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{port}")
     with pytest.raises(StoreUnavailable, match=f"Chroma server at http://127.0.0.1:{port}"):
         assistant.sources()
+
+
+def test_rebuild_recreates_the_index_from_the_files(
+    backend: dict[str, Any], tmp_path: Path
+) -> None:
+    assistant = Assistant(**backend)
+    assistant.index([_docs(tmp_path / "docs")])
+    before = [(r.source, r.path, r.chunks) for r in assistant.sources()]
+    chunks = assistant.store.count()
+
+    report = assistant.rebuild()
+    assert sorted(report.added) == [source for source, _path, _chunks in before]
+    assert [(r.source, r.path, r.chunks) for r in assistant.sources()] == before
+    assert assistant.store.count() == chunks
+    assert Assistant(**backend).ask("Which planet has two moons?").answered
