@@ -186,7 +186,7 @@ class Store:
         self.url = url
         self._reopen = reopen
         self._lock = threading.RLock()
-        self._seen: tuple[str, int] | None = None  # (generation, folder identity) last read
+        # the last (records, generation, when, file stamp) read; None after our own writes
         self._snapshot: tuple[list[SourceRecord], str, float, tuple[int, ...]] | None = None
         self._attach(client)
 
@@ -230,16 +230,16 @@ class Store:
                     return records, generation
             records = self.sources()
             generation = self.generation(records)
-            if self._reopen is not None:
-                seen = (generation, stamp[0])
-                if self._seen is not None and seen != self._seen:
-                    self.close()
-                    self._attach(self._reopen())
-                    stamp = self._file_stamp()
-                    records = self.sources()
-                    generation = self.generation(records)
-                    seen = (generation, stamp[0])
-                self._seen = seen
+            changed = self._snapshot is not None and (generation, stamp[0]) != (
+                self._snapshot[1],
+                self._snapshot[3][0],
+            )
+            if self._reopen is not None and changed:  # another process changed the index
+                self.close()
+                self._attach(self._reopen())
+                stamp = self._file_stamp()
+                records = self.sources()
+                generation = self.generation(records)
             self._snapshot = (records, generation, time.monotonic(), stamp)
             return records, generation
 
@@ -422,7 +422,7 @@ class Store:
                     "$and": [{"source": w.document.source}, {"digest": {"$ne": w.document.digest}}]
                 }
                 self._call(lambda stale=stale: self.chunks.delete(where=stale))
-        self._seen, self._snapshot = None, None  # this client wrote it, so it sees it
+        self._snapshot = None  # this client wrote it, so it sees it: no reopen
         _written[0] += 1
 
     def remove(self, source: str) -> bool:
@@ -432,7 +432,7 @@ class Store:
             return False
         self._call(lambda: self.manifest.delete(ids=[_source_id(source)]))
         self._call(lambda: self.chunks.delete(where={"source": source}))
-        self._seen, self._snapshot = None, None
+        self._snapshot = None
         _written[0] += 1
         return True
 
