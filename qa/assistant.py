@@ -68,8 +68,6 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
         base = settings or Settings.from_env()
         self.settings = base.with_(**overrides) if overrides else base
-        if "data_dir" in overrides:
-            self.settings = self.settings.with_(data_dir=Path(overrides["data_dir"]).expanduser())
         self._lock = threading.RLock()
         self._store: Store | None = None
         self._embedder: Embedder | None = None

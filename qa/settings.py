@@ -38,8 +38,8 @@ class Settings:
     auth: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.data_dir, Path):  # Settings(data_dir="~/qa") works too
-            object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
+        # one place turns data_dir into a Path, "~/qa" or Path("~/qa") alike
+        object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -51,8 +51,6 @@ class Settings:
             if raw is not None and raw != "":
                 values[spec.name] = _convert(spec.name, raw, spec.type)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "data_dir" in values:
-            values["data_dir"] = Path(values["data_dir"]).expanduser()
         return cls(**values)
 
     def with_(self, **changes: Any) -> Settings:
