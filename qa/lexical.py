@@ -71,9 +71,8 @@ def terms(text: str) -> list[str]:
     return list(_terms(text))
 
 
-@functools.lru_cache(
-    maxsize=1 << 15
-)  # the same candidate sentences come back question after question
+# the same candidate sentences come back question after question
+@functools.lru_cache(maxsize=1 << 15)
 def _terms(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(text) if w not in STOPWORDS)
 
