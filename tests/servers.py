@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -67,6 +68,26 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+class FakeServer:
+    """A fake HTTP API on a free loopback port with scripted replies; ``serving`` runs it."""
+
+    def __init__(
+        self,
+        replies: list[str],
+        handler: Callable[[Any], type[BaseHTTPRequestHandler]],
+        path: str = "",
+    ) -> None:
+        self.replies = list(replies)
+        self.requests: list[dict[str, Any]] = []
+        self.stopping = threading.Event()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler(self))
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def next_reply(self) -> str:
+        return self.replies.pop(0) if self.replies else "The documents don't say."
 
 
 Fake = TypeVar("Fake")

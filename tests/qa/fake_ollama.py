@@ -20,32 +20,23 @@ recorded: ``calls`` holds ``(method, path)``, ``requests`` the parsed JSON bodie
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.servers import serving
+from tests.servers import FakeServer, serving
 
 CREATED_AT = "2024-07-04T03:37:50.182604Z"
 RUNNER_FAILED = "an error was encountered while running the model"
 
 
-class FakeOllama:
+class FakeOllama(FakeServer):
     def __init__(self, replies: list[str], models: tuple[str, ...] = ("llama3.2",)) -> None:
-        self.replies = list(replies)
+        super().__init__(replies, _handler)
         self.models = {_tagged(name) for name in models}
         self.calls: list[tuple[str, str]] = []
-        self.requests: list[dict[str, Any]] = []
         self.stall_seconds = 60.0
-        self.stopping = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def next_reply(self) -> str:
-        return self.replies.pop(0) if self.replies else "The documents don't say."
 
     def reset(self) -> None:
         """Forget the script and the record, for the next test on the same server."""

@@ -10,27 +10,18 @@ without ``[DONE]``). Requests are recorded as parsed JSON.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.servers import serving
+from tests.servers import FakeServer, serving
 
 
-class FakeOpenAI:
+class FakeOpenAI(FakeServer):
     def __init__(self, replies: list[str]) -> None:
-        self.replies = list(replies)
-        self.requests: list[dict[str, Any]] = []
+        super().__init__(replies, _handler, "/v1")
         self.headers: list[dict[str, str]] = []
-        self.stopping = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def next_reply(self) -> str:
-        return self.replies.pop(0) if self.replies else "The documents don't say."
 
 
 def _chunk(content: str | None, finish: str | None = None) -> bytes:
