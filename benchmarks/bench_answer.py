@@ -98,7 +98,7 @@ def index_ours(store_dir: Path, source: Path) -> dict[str, Any]:
 
     embedder = Embedder()
     embedder.encode(["warm up"])
-    store = Store(open_client(store_dir), embedder)
+    store = Store(open_client(store_dir))
     started = time.perf_counter()
     report = index_paths(store, embedder, [source])
     seconds = time.perf_counter() - started
@@ -161,14 +161,14 @@ def latencies(ask: Any, asked: list[str]) -> dict[str, float]:
 
 def warm_ours(store_dir: Path, asked: list[str]) -> dict[str, Any]:
     from qa import Assistant
-    from qa.retrieval import HybridRetriever
+    from qa.retrieval import HybridSearch
 
     assistant = Assistant(data_dir=store_dir, bundled=False)
     assistant.embedder.encode(["warm up"])
     store = assistant.store
-    HybridRetriever(store=store, embedder=assistant.embedder).corpus()  # imports, caches
+    HybridSearch(store, assistant.embedder).corpus()  # imports, caches
     tracemalloc.start()
-    corpus = HybridRetriever(store=store, embedder=assistant.embedder).corpus()
+    corpus = HybridSearch(store, assistant.embedder).corpus()
     _now, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     figures = latencies(assistant.ask, asked)

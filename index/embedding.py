@@ -9,8 +9,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from langchain_core.embeddings import Embeddings
-
 from index.errors import IndexingError
 
 if TYPE_CHECKING:
@@ -77,8 +75,11 @@ def load_onnx(model_path: str, cache_dir: Path | None, export: bool = True) -> O
         return None
 
 
-class Embedder(Embeddings):
-    """LangChain embeddings over a local sentence-transformers model (unit-length vectors).
+class Embedder:
+    """Unit-length vectors from a local sentence-transformers model, with LangChain's
+    ``Embeddings`` interface (``embed_documents``, ``embed_query``) so LangChain vector stores
+    take it as it is. It does not subclass ``Embeddings``: importing langchain_core costs
+    ``qa ask`` a noticeable part of its start-up.
 
     ``engine="auto"`` runs the model through ONNX Runtime, exporting it once into
     ``cache_dir`` (a child process with torch does it), and falls back to

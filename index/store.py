@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     import numpy as np
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
-    from langchain_core.embeddings import Embeddings
     from numpy.typing import NDArray
 
 DEFAULT_COLLECTION = "documents"
@@ -136,7 +135,6 @@ def broken_store_message(data_dir: Path, exc: BaseException) -> str:
 
 
 def open_store(
-    embeddings: Embeddings,
     data_dir: str | Path | None = None,
     url: str | None = None,
     name: str = DEFAULT_COLLECTION,
@@ -147,15 +145,13 @@ def open_store(
     Chroma's embedded client keeps answering queries from the vectors it loaded.
     """
     if url:
-        return Store(open_client(url=url), embeddings, name, url=url)
+        return Store(open_client(url=url), name, url=url)
     from index.rebuild import recover
 
     folder = Path(str(data_dir)).expanduser()
     with contextlib.suppress(OSError):
         recover(folder)
-    return Store(
-        open_client(folder), embeddings, name, reopen=lambda: open_client(folder), folder=folder
-    )
+    return Store(open_client(folder), name, reopen=lambda: open_client(folder), folder=folder)
 
 
 def _reason(exc: BaseException) -> str:
@@ -174,13 +170,11 @@ class Store:
     def __init__(
         self,
         client: ClientAPI,
-        embeddings: Embeddings,
         name: str = DEFAULT_COLLECTION,
         reopen: Callable[[], ClientAPI] | None = None,
         folder: Path | None = None,
         url: str = "",
     ):
-        self.embeddings = embeddings
         self.name = name
         self.folder = folder
         self.url = url

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from index import Embedder, IndexReport, SourceRecord, Store
     from index.indexer import ProgressFactory
     from qa import extractive
-    from qa.retrieval import HybridRetriever
+    from qa.chain import HybridRetriever
+    from qa.retrieval import HybridSearch
 
 BUNDLED_SOURCE = "article.txt"
 _CONTROL = {c: " " for c in range(32) if chr(c) not in "\t\n"}
@@ -71,7 +72,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._store: Store | None = None
         self._embedder: Embedder | None = None
-        self._retriever: HybridRetriever | None = None
+        self._retriever: HybridSearch | None = None
         self._vectors: dict[tuple[str, int, int, str, str], NDArray[np.float32]] = {}
         self._words: dict[str, NDArray[np.float32]] = {}
         self._chain: Any = None
@@ -98,7 +99,6 @@ class Assistant:
 
                 with _translated():
                     self._store = open_store(
-                        self.embedder,
                         self.settings.data_dir,
                         self.settings.chroma_url or None,
                         self.settings.collection,
@@ -108,15 +108,19 @@ class Assistant:
             return self._store
 
     @property
-    def retriever(self) -> HybridRetriever:
+    def retriever(self) -> HybridSearch:
         with self._lock:
             if self._retriever is None:
-                from qa.retrieval import HybridRetriever
+                from qa.retrieval import HybridSearch
 
-                self._retriever = HybridRetriever(
-                    store=self.store, embedder=self.embedder, k=self.settings.top_k
-                )
+                self._retriever = HybridSearch(self.store, self.embedder, self.settings.top_k)
             return self._retriever
+
+    def as_retriever(self) -> HybridRetriever:
+        """The hybrid search as a LangChain retriever (chunks as Documents)."""
+        from qa.chain import HybridRetriever
+
+        return HybridRetriever(hybrid=self.retriever)
 
     # documents
 
@@ -211,7 +215,7 @@ class Assistant:
         from index import Store, index_files, open_client, record_sources
 
         client = open_client(self.settings.data_dir, folder_name=folder_name)
-        store = Store(client, self.embedder, self.settings.collection)
+        store = Store(client, self.settings.collection)
         try:
             report = index_files(store, self.embedder, files, progress, True, 0.0)
             record_sources(self.settings.data_dir, store.sources())
@@ -228,7 +232,7 @@ class Assistant:
         store = self.store
         store.drop()
         self._retriever = None
-        fresh = Store(store.client, self.embedder, store.name, url=store.url)
+        fresh = Store(store.client, store.name, url=store.url)
         self._store = fresh
         return index_files(fresh, self.embedder, files, progress, True)
 
@@ -338,26 +342,15 @@ class Assistant:
             yield from answerer.stream(question, history)
 
     def _answer(self, question: str, history: list[tuple[str, str]]) -> Answer:
-        return self.as_runnable().invoke({"question": question, "history": history})
+        return extract((question, self.rank(question, history)))
 
     def as_runnable(self) -> Runnable[dict[str, Any], Answer]:
-        """The extractive answerer as a LangChain chain, ``{"question", "history"} -> Answer``:
-        retrieve and rank the candidate sentences, then answer from them or decline."""
+        """The extractive answerer as a LangChain chain, ``{"question", "history"} -> Answer``."""
         with self._lock:
             if self._runnable is None:
-                from langchain_core.runnables import RunnableLambda
+                from qa.chain import answer_chain
 
-                retrieve: Runnable[dict[str, Any], tuple[str, extractive.Ranking]]
-                retrieve = RunnableLambda(
-                    lambda asked: (
-                        asked["question"],
-                        self.rank(asked["question"], asked["history"]),
-                    ),
-                    name="retrieve",
-                )
-                self._runnable = (retrieve | RunnableLambda(_extract, name="extract")).with_config(
-                    run_name="qa"
-                )
+                self._runnable = answer_chain(self)
             return self._runnable
 
     def rank(self, question: str, history: Sequence[tuple[str, str]] = ()) -> extractive.Ranking:
@@ -455,7 +448,7 @@ class Assistant:
         return np.stack([known[key] for key in full]) if full else np.zeros((0, 384), np.float32)
 
 
-def _extract(ranked: tuple[str, extractive.Ranking]) -> Answer:
+def extract(ranked: tuple[str, extractive.Ranking]) -> Answer:
     """The best sentences as a cited answer, or a decline when the evidence is too weak."""
     from qa import extractive
 

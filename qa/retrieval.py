@@ -7,10 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, PrivateAttr
 
 from index import Embedder, Store, StoredChunk
 from qa.lexical import BM25, terms
@@ -28,30 +24,29 @@ class Corpus:
     live: frozenset[tuple[str, str]]
 
 
-class HybridRetriever(BaseRetriever):
+class HybridSearch:
     """Reciprocal-rank fusion of Chroma's nearest chunks and BM25's best chunks.
 
     The BM25 side is built once per process and index generation, from the chunks in the
     store, and rebuilt only when the manifest changes (another process indexed something).
+    LangChain's view of it is ``qa.chain.HybridRetriever``.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    store: Any
-    embedder: Any
-    k: int = 6
-    candidates: int = 20
-    _corpus: Corpus | None = PrivateAttr(default=None)
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    def __init__(self, store: Store, embedder: Embedder, k: int = 6, candidates: int = 20):
+        self.store = store
+        self.embedder = embedder
+        self.k = k
+        self.candidates = candidates
+        self._corpus: Corpus | None = None
+        self._lock = threading.Lock()
 
     def corpus(self) -> Corpus:
         """The current corpus, rebuilt when the store's manifest has changed."""
-        store: Store = self.store
-        records, generation = store.snapshot()
+        records, generation = self.store.snapshot()
         live = frozenset((r.source, r.digest) for r in records)
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
-                chunks = tuple(store.live_chunks(set(live)))
+                chunks = tuple(self.store.live_chunks(set(live)))
                 self._corpus = Corpus(generation, chunks, BM25(c.text for c in chunks), live)
             return self._corpus
 
@@ -62,9 +57,8 @@ class HybridRetriever(BaseRetriever):
         corpus = corpus or self.corpus()
         if not corpus.chunks:
             return []
-        embedder: Embedder = self.embedder
         if vector is None:
-            vector = embedder.encode([query])[0]
+            vector = self.embedder.encode([query])[0]
         dense = self.store.query(vector, self.candidates, set(corpus.live))
         fused: dict[str, float] = {}
         by_id: dict[str, StoredChunk] = {}
@@ -83,26 +77,7 @@ class HybridRetriever(BaseRetriever):
             similarity[cid] = float(row @ np.asarray(vector, dtype=np.float32))
         missing = [cid for cid in best if cid not in similarity]
         if missing:
-            vectors = embedder.encode([by_id[cid].text for cid in missing])
+            vectors = self.embedder.encode([by_id[cid].text for cid in missing])
             for cid, row in zip(missing, vectors, strict=True):
                 similarity[cid] = float(np.dot(row, vector))
         return [(by_id[cid], fused[cid], similarity[cid]) for cid in best]
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [
-            Document(
-                page_content=chunk.text,
-                id=chunk.id,
-                metadata={
-                    "source": chunk.source,
-                    "start": chunk.start,
-                    "end": chunk.end,
-                    "sentences": chunk.sentences,
-                    "fused": fused,
-                    "similarity": sim,
-                },
-            )
-            for chunk, fused, sim in self.search(query)
-        ]

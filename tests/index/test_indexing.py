@@ -14,7 +14,7 @@ from index.loading import load_document
 
 @pytest.fixture
 def store(tmp_path: Path, embedder) -> Store:  # type: ignore[no-untyped-def]
-    return Store(open_client(tmp_path / "data"), embedder)
+    return Store(open_client(tmp_path / "data"))
 
 
 def _docs(folder: Path) -> Path:

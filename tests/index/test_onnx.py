@@ -141,10 +141,11 @@ def test_only_mean_pooled_models_get_the_onnx_path(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_asking_on_an_indexed_store_loads_no_torch(cache_home: Path, tmp_path: Path) -> None:
+def test_asking_loads_no_torch_nor_langchain_runnables(cache_home: Path, tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "HF_HUB_OFFLINE": "1"}
     data = str(tmp_path / "data")
-    heavy = "['torch', 'sentence_transformers', 'transformers']"
+    # the cold path of `qa ask`: each of these takes a second or more to import
+    heavy = "['torch', 'sentence_transformers', 'transformers', 'langchain_core.runnables']"
     script = (
         "import sys\n"
         "from qa.cli import main\n"

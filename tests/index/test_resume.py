@@ -98,7 +98,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[Path, di
     """The generated folder, and what a clean uninterrupted run makes of it."""
     folder = tmp_path_factory.mktemp("resume")
     docs = write_corpus(folder / "docs")
-    store = Store(open_client(folder / "clean"), embedder)
+    store = Store(open_client(folder / "clean"))
     report = index_paths(store, embedder, [docs])
     assert len(report.added) == DOCUMENTS
     return docs, snapshot(store)
@@ -124,7 +124,7 @@ def test_killed_indexing_resumes_to_the_same_index_as_a_clean_run(
     assert unchanged >= DOCUMENTS // 4 and added + unchanged == DOCUMENTS  # resumed, not redone
 
     client = open_client(backend["data_dir"], backend["chroma_url"] or None)
-    resumed = snapshot(Store(client, embedder, backend["collection"]))
+    resumed = snapshot(Store(client, backend["collection"]))
     assert resumed["sources"] == clean["sources"]
     assert resumed["ids"] == clean["ids"]  # nothing lost
     assert resumed["stored"] == len(resumed["ids"])  # no duplicates or orphans left behind

@@ -44,9 +44,9 @@ def test_each_chunk_stores_its_sentences_vectors(
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "stars.txt").write_text(TEXT, encoding="utf-8")
-    store = Store(store_client(), embedder, backend["collection"])
+    store = Store(store_client(), backend["collection"])
     index_paths(store, embedder, [docs])
-    chunks = Store(store_client(), embedder, backend["collection"]).live_chunks()
+    chunks = Store(store_client(), backend["collection"]).live_chunks()
     assert len(chunks) == 2
     for chunk in chunks:
         stored = chunk.sentence_vectors()
@@ -74,4 +74,4 @@ def test_chunks_of_one_or_cut_sentences_keep_one_vector_each(
 def store(tmp_path: Path, embedder: Any) -> Store:
     from index import open_client
 
-    return Store(open_client(tmp_path / "data"), embedder)
+    return Store(open_client(tmp_path / "data"))

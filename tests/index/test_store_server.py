@@ -34,14 +34,14 @@ HEADLINE_SENTENCE = (
 
 @pytest.fixture
 def store(store_client: Callable[[], Any], backend: dict[str, Any], embedder) -> Store:  # type: ignore[no-untyped-def]
-    return Store(store_client(), embedder, backend["collection"])
+    return Store(store_client(), backend["collection"])
 
 
 def test_another_client_sees_what_was_written(
     store: Store, store_client: Callable[[], Any], backend: dict[str, Any], embedder, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     index_paths(store, embedder, [_docs(tmp_path / "docs")])
-    again = Store(store_client(), embedder, backend["collection"])
+    again = Store(store_client(), backend["collection"])
     assert [r.source for r in again.sources()] == ["a.txt", "b.md"]
     assert again.live_chunks() == store.live_chunks()
     assert again.generation() == store.generation()
@@ -53,8 +53,8 @@ def test_collections_sharing_a_store_stay_apart(
     store_client: Callable[[], Any], embedder, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     client = store_client()
-    first = Store(client, embedder, unique_collection("first"))
-    second = Store(client, embedder, unique_collection("second"))
+    first = Store(client, unique_collection("first"))
+    second = Store(client, unique_collection("second"))
     docs = _docs(tmp_path / "docs")
     index_paths(first, embedder, [docs / "a.txt"])
     index_paths(second, embedder, [docs / "b.md"])

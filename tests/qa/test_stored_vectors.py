@@ -32,7 +32,7 @@ def test_an_index_written_before_sentence_vectors_still_answers(
     data = tmp_path / "old"
     document = load_document(bundled_article(), "article.txt")
     chunks = chunk_text(document.text)
-    store = Store(open_client(data), embedder)
+    store = Store(open_client(data))
     store.write(document, chunks, embedder.embed_documents([c.text for c in chunks]), False)
     store.close()  # as the indexer did before: chunk vectors only
     assistant = Assistant(data_dir=data, bundled=False)
