@@ -31,7 +31,7 @@ from qa import extractive as ex  # noqa: E402
 from qa.evaluation import contains, read_questions  # noqa: E402
 
 FEATURE_REPEATED = ex.FEATURES.index("repeated")
-FALSE_DECLINES = 0.05
+FALSE_DECLINES = {"article": 0.05, "wiki-fit": float(os.environ.get("WIKI_FALSE_DECLINES", "0.05"))}
 UNKNOWN_NAME_WEIGHT = float(os.environ.get("UNKNOWN_NAME_WEIGHT", "-1.0"))
 C_SUPPORT = float(os.environ.get("C_SUPPORT", "0.1"))
 FIT_UNKNOWN = os.environ.get("FIT_UNKNOWN") == "1"
@@ -209,7 +209,7 @@ def main() -> None:
     for name in FIT_SETS:
         mask = np.array([r["set"] == name and r["q"].answerable for r in rows])
         ans = np.sort(probs[mask])
-        thresholds.append(float(ans[int(FALSE_DECLINES * len(ans))]))
+        thresholds.append(float(ans[int(FALSE_DECLINES[name] * len(ans))]))
     weights = replace(
         weights,
         support=tuple(round(float(v), 4) for v in coef_raw),
