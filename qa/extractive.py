@@ -60,6 +60,9 @@ SUPPORT_FEATURES = (
     "no_new_name",  # the best sentence names nothing the question does not
     "negation_missing",  # the question says "not", "never", "least"; the best passage does not
     "names_missing_near",  # share of the question's names absent from the best neighbourhood
+    "contradiction",  # the best passage says the opposite ("directly" for "indirectly", "west"
+    # for "east") or lacks the question's number ("1979")
+    "name_swapped",  # a name of the question is missing and another name stands in its place
 )
 
 
@@ -72,12 +75,12 @@ class Weights:
         -0.759, -0.836, -0.502,
     )  # fmt: skip
     support: tuple[float, ...] = (
-        -0.1126, 2.078, -0.6369, -0.5749, 0.9373, -1.0, 0.5749, 0.1484, -0.156, 0.8765,
-        0.5515, 0.7973, -0.1678, -0.3819, -0.1761, -1.1018, 0.7973, 0.8934, 0.2971, 0.1716,
-        -1.5852, -0.4404,
+        -0.0822, 2.0475, -0.6426, -0.5236, 1.0366, -1.0, 0.5236, 0.1162, -0.0631, 0.8494,
+        0.7772, 0.7819, 0.0231, -0.3674, -0.1064, -0.8166, 0.7819, 1.1463, 0.2429, 0.1548,
+        -1.7199, -0.2766, -2.1509, -0.4835,
     )  # fmt: skip
-    support_bias: float = -2.807
-    threshold: float = 0.1786
+    support_bias: float = -3.6743
+    threshold: float = 0.2118
     second_margin: float = 2.0
     complement_margin: float = 4.0
 
@@ -372,6 +375,88 @@ def negation_missing(question: str, text: str) -> float:
     return 0.0 if found else 1.0
 
 
+_NUMBER = re.compile(r"\b\d[\d,.]*(?:st|nd|rd|th|s)?\b")
+
+
+def number_missing(question: str, text: str) -> float:
+    """1.0 when a number of the question ("1979", "10th") is not in text."""
+    found = {m.group(0).rstrip(".,") for m in _NUMBER.finditer(text)}
+    return float(any(m.group(0).rstrip(".,") not in found for m in _NUMBER.finditer(question)))
+
+
+_NEGATING_PREFIXES = ("non", "un", "in", "im", "ir", "il", "dis", "anti", "counter", "mis")
+_OPPOSITES = tuple(
+    pair.split("/")
+    for pair in """east/west eastern/western north/south northern/southern first/last most/least
+    before/after increase/decrease rise/fall larger/smaller largest/smallest high/low higher/lower
+    highest/lowest earliest/latest earlier/later begin/end start/end win/lose won/lost major/minor
+    maximum/minimum older/newer oldest/newest upper/lower inner/outer internal/external
+    positive/negative always/never more/less more/fewer accept/reject public/private
+    modern/ancient strong/weak success/failure""".split()
+)
+_OPPOSITE: dict[str, set[str]] = {}
+for _a, _b in _OPPOSITES:
+    _OPPOSITE.setdefault(_a, set()).add(_b)
+    _OPPOSITE.setdefault(_b, set()).add(_a)
+
+
+def opposite_word(question: str, text: str) -> float:
+    """1.0 when text has the opposite of a question word the text lacks: "directly" for
+    "indirectly", "Muslims" for "non-Muslims", "western" for "Eastern"."""
+    asked, found = set(words(question)), set(words(text))
+    for word in asked - found:
+        if _OPPOSITE.get(word, set()) & found or _unprefixed(word, found):
+            return 1.0
+    return 1.0 if any(_unprefixed(word, asked) for word in found - asked) else 0.0
+
+
+def _unprefixed(word: str, others: set[str]) -> bool:
+    """word is a negating prefix plus a word of others (or of its first six letters)."""
+    for prefix in _NEGATING_PREFIXES:
+        rest = word[len(prefix) :].lstrip("-")
+        if not word.startswith(prefix) or len(rest) < 4:
+            continue
+        if rest in others or (len(rest) >= 6 and any(o.startswith(rest[:6]) for o in others)):
+            return True
+    return False
+
+
+_TOKEN = re.compile(r"[\w'’.-]*\w")
+
+
+def name_swapped(question: str, text: str, span: int = 3) -> float:
+    """1.0 when a name or number of the question is missing from text while the words around
+    it are there, next to another name: "its army into Iraq" vs "its army into Afghanistan"."""
+    asked = _TOKEN.findall(question)
+    said = _TOKEN.findall(text)
+    asked_stems = {_stem_token(w) for w in asked}
+    said_stems = [_stem_token(w) for w in said]
+    present = set(said_stems)
+    for i, word in enumerate(asked):
+        term = _stem_token(word)
+        is_name = word[:1].isdigit() or (i > 0 and word[:1].isupper())
+        if not is_name or term in STOPWORDS or term in present:
+            continue
+        around = asked[max(0, i - span) : i] + asked[i + 1 : i + 1 + span]
+        anchors = {_stem_token(w) for w in around if w.lower() not in STOPWORDS} & present
+        for j, near in enumerate(said_stems):
+            if near not in anchors:
+                continue
+            for k in range(max(0, j - span), min(len(said), j + span + 1)):
+                other = said[k]
+                if said_stems[k] in asked_stems or other.lower() in STOPWORDS:
+                    continue
+                if (other[:1].isupper() or other[:1].isdigit()) and (
+                    other[:1].isdigit() == word[:1].isdigit()
+                ):
+                    return 1.0
+    return 0.0
+
+
+def _stem_token(token: str) -> str:
+    return stem(token.lower().replace("’", "'"))
+
+
 def names_missing(question: str, text: str) -> float:
     """Share of the question's names and numbers that the text does not contain."""
     names = question_names(question)
@@ -595,6 +680,8 @@ def support_features(
         best.feature("no_new_name"),
         negation_missing(question, near),
         names_missing(question, near),
+        max(opposite_word(question, window(best)), number_missing(question, near)),
+        name_swapped(question, window(best)),
     )
 
 

@@ -50,12 +50,20 @@ def test_stream_grows_to_the_full_answer(article_assistant) -> None:  # type: ig
 @pytest.mark.parametrize(
     ("questions", "floor"),
     [
-        # measured 2026-11-24: dev 0.89 answers, 0.33 declines, 0.0 false declines;
-        # article (92 questions) 0.83, 0.25, 0.047 (`qa eval FILE`)
-        ("../shared/eval/article-dev.jsonl", {"answer_accuracy": 0.85, "false_refusals": 0.12}),
+        # measured 2026-11-24: dev 0.89 answers, 1.0 declines (was 0.33), 0.0 false declines;
+        # article (92 questions) 0.84, 0.29 (was 0.25), 0.047 (`qa eval FILE`)
+        (
+            "../shared/eval/article-dev.jsonl",
+            {"answer_accuracy": 0.85, "false_refusals": 0.12, "refusal_accuracy": 0.6},
+        ),
         (
             "tests/eval/article.jsonl",
-            {"answer_accuracy": 0.8, "citation_accuracy": 0.8, "false_refusals": 0.05},
+            {
+                "answer_accuracy": 0.8,
+                "citation_accuracy": 0.8,
+                "false_refusals": 0.05,
+                "refusal_accuracy": 0.25,
+            },
         ),
     ],
 )
@@ -65,6 +73,7 @@ def test_article_question_sets(article_assistant, questions: str, floor: dict) -
     figures = report.figures()
     assert figures["answer_accuracy"] >= floor["answer_accuracy"], report.failures()
     assert figures["false_refusals"] <= floor["false_refusals"], report.failures()
+    assert figures["refusal_accuracy"] >= floor["refusal_accuracy"], report.failures()
     if "citation_accuracy" in floor:
         assert figures["citation_accuracy"] >= floor["citation_accuracy"]
     assert figures["mean_citation_chars"] <= 300
@@ -78,10 +87,10 @@ def test_multi_document_corpus(tmp_path: Path) -> None:
     assert len(report_index.added) >= 8 and not report_index.failed
     report = evaluate(assistant, read_questions(ROOT / "tests" / "eval" / "wiki.jsonl"))
     figures = report.figures()
-    # measured: answer accuracy 0.83, false refusals 0.02, declines 0.11, 242 chars
+    # measured: answer accuracy 0.84, false refusals 0.02, declines 0.19 (was 0.11), 243 chars
     assert figures["answer_accuracy"] >= 0.8
     assert figures["false_refusals"] <= 0.05
-    assert figures["refusal_accuracy"] >= 0.08
+    assert figures["refusal_accuracy"] >= 0.16
     assert figures["mean_answer_chars"] <= 350
     _assert_verbatim(assistant, report)
 
