@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from index.onnx_encoder import ModelSpec, OnnxEncoder
+    from index.words import WordVectors
 
 Engine = Literal["auto", "onnx", "torch"]
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class Embedder:
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._onnx: OnnxEncoder | None = None
         self._resolved = engine == "torch"
+        self._words: WordVectors | None = None
 
     @property
     def model(self) -> Any:
@@ -123,6 +125,19 @@ class Embedder:
                     "run `python -m index.onnx_encoder` where torch is installed"
                 )
         return self._onnx
+
+    @property
+    def words(self) -> WordVectors:
+        """Single-word vectors, saved beside the model's ONNX export in the cache folder."""
+        if self._words is None:
+            with _LOCK:
+                if self._words is None:
+                    from index.onnx_encoder import onnx_file
+                    from index.words import WordVectors
+
+                    folder = onnx_file(Path(self.model_path), self.cache_dir).parent / "words"
+                    self._words = WordVectors(folder, self.encode)
+        return self._words
 
     @property
     def backend(self) -> str:

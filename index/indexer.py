@@ -161,7 +161,7 @@ def embed_chunks(
     embedder: Embedder, chunks: Sequence[Chunk]
 ) -> tuple[list[list[float]], list[NDArray[np.float32]]]:
     """Each chunk's vector and its sentences' vectors, in one encode call, so the answerer
-    never encodes a sentence when asked.
+    never encodes a sentence when asked (nor a word: the new ones are encoded and saved too).
 
     The chunk's vector is the chunk text's own: the normalised mean of its sentences' vectors
     retrieves worse (measured on tests/eval: a few more misses and false declines).
@@ -176,6 +176,7 @@ def embed_chunks(
     texts = [chunk.text for chunk in chunks] + sentences
     unique = {text: i for i, text in enumerate(dict.fromkeys(texts))}  # one-sentence chunks
     encoded = embedder.encode(list(unique))
+    embedder.words.learn(chunk.text for chunk in chunks)  # answering then only looks them up
     rows = encoded[[unique[text] for text in texts]] if len(unique) < len(texts) else encoded
     vectors = [list(map(float, row)) for row in rows[: len(chunks)]]
     return vectors, split_rows(rows[len(chunks) :], [len(chunk.sentences) for chunk in chunks])

@@ -327,6 +327,17 @@ class Store:
                 out.append((_stored(cid, text, meta), 1.0 - float(distance)))
         return out[:k]
 
+    def nearest(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the n chunks nearest to vector, live or not: the
+        ids alone, for a caller that holds the live chunks (much less to read than query)."""
+        got = self._call(
+            lambda: self.chunks.query(
+                query_embeddings=_matrix([vector]), n_results=n, include=["distances"]
+            )
+        )
+        distances = (got["distances"] or [[]])[0]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], distances, strict=False)]
+
     def vectors(self, ids: Sequence[str]) -> dict[str, NDArray[np.float32]]:
         """The stored vectors of the chunks with these ids (those that exist)."""
         import numpy as np

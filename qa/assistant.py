@@ -74,7 +74,6 @@ class Assistant:
         self._embedder: Embedder | None = None
         self._retriever: HybridSearch | None = None
         self._vectors: dict[tuple[str, int, int, str, str], NDArray[np.float32]] = {}
-        self._words: dict[str, NDArray[np.float32]] = {}
         self._chain: Any = None
         self._runnable: Runnable[dict[str, Any], Answer] | None = None
 
@@ -379,7 +378,7 @@ class Assistant:
                 sentence_vectors,
                 window_vectors,
                 corpus.bm25,
-                self._word_vectors,
+                self.embedder.words.vectors,
                 previous,
             )
 
@@ -389,21 +388,6 @@ class Assistant:
             # "How did they react?": the answer is about whom "they" points at
             ranking = ranking.restricted(lambda c: bool(pointed & set(terms(c.context))))
         return ranking
-
-    def _word_vectors(self, words: list[str]) -> NDArray[np.float32]:
-        """Embeddings of single words, cached for the life of the assistant."""
-        import numpy as np
-
-        with self._lock:
-            known = {w: self._words[w] for w in words if w in self._words}
-        missing = [w for w in dict.fromkeys(words) if w not in known]
-        if missing:
-            known.update(zip(missing, self.embedder.encode(missing), strict=True))
-            with self._lock:
-                if len(self._words) > 500_000:
-                    self._words.clear()
-                self._words.update(known)
-        return np.stack([known[w] for w in words])
 
     def _candidate_vectors(
         self, found: Sequence[extractive.Candidate], window: bool, generation: str

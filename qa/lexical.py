@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-STOPWORDS = frozenset(
-    """
-    a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its itself
-    just me more most my myself no nor not now of off on once only or other our ours ourselves out
-    over own same she should so some such than that the their theirs them themselves then there
-    these they this those through to too under until up very was we were what when where which
-    while who whom whose why will with would you your yours yourself yourselves also may might must
-    shall upon yet whether per via among amongst within without onto toward towards s t d ll m re
-    ve y much many one ones get got say said
-    kind type sort according article text mentioned mention describe described
-    """.split()
-)
-_WORD = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
+from index.words import STOPWORDS, words
 
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens, apostrophes kept inside words."""
-    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+__all__ = ["BM25", "STOPWORDS", "stem", "terms", "words"]
 
 
 @functools.lru_cache(maxsize=1 << 18)

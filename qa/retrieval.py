@@ -21,7 +21,7 @@ class Corpus:
     generation: str
     chunks: tuple[StoredChunk, ...]
     bm25: BM25
-    live: frozenset[tuple[str, str]]
+    by_id: dict[str, StoredChunk]
 
 
 class HybridSearch:
@@ -43,11 +43,12 @@ class HybridSearch:
     def corpus(self) -> Corpus:
         """The current corpus, rebuilt when the store's manifest has changed."""
         records, generation = self.store.snapshot()
-        live = frozenset((r.source, r.digest) for r in records)
+        live = {(r.source, r.digest) for r in records}
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
-                chunks = tuple(self.store.live_chunks(set(live)))
-                self._corpus = Corpus(generation, chunks, BM25(c.text for c in chunks), live)
+                chunks = tuple(self.store.live_chunks(live))
+                by_id = {c.id: c for c in chunks}
+                self._corpus = Corpus(generation, chunks, BM25(c.text for c in chunks), by_id)
             return self._corpus
 
     def search(
@@ -59,25 +60,23 @@ class HybridSearch:
             return []
         if vector is None:
             vector = self.embedder.encode([query])[0]
-        dense = self.store.query(vector, self.candidates, set(corpus.live))
+        # Chroma gives ids only: the chunks are in memory; ids the corpus lacks are stale
+        nearest = self.store.nearest(vector, self.candidates * 2 + 8)
+        dense = [(cid, sim) for cid, sim in nearest if cid in corpus.by_id][: self.candidates]
         fused: dict[str, float] = {}
-        by_id: dict[str, StoredChunk] = {}
-        similarity: dict[str, float] = {}
-        for rank, (chunk, sim) in enumerate(dense):
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            by_id[chunk.id] = chunk
-            similarity[chunk.id] = sim
+        similarity = dict(dense)
+        for rank, (cid, _sim) in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         for rank, (i, _score) in enumerate(corpus.bm25.top(terms(query), self.candidates)):
-            chunk = corpus.chunks[i]
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            by_id[chunk.id] = chunk
+            cid = corpus.chunks[i].id
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda cid: -fused[cid])[: self.k]
         found = self.store.vectors([cid for cid in best if cid not in similarity])
         for cid, row in found.items():  # BM25's finds: their stored vectors
             similarity[cid] = float(row @ np.asarray(vector, dtype=np.float32))
         missing = [cid for cid in best if cid not in similarity]
         if missing:
-            vectors = self.embedder.encode([by_id[cid].text for cid in missing])
+            vectors = self.embedder.encode([corpus.by_id[cid].text for cid in missing])
             for cid, row in zip(missing, vectors, strict=True):
                 similarity[cid] = float(np.dot(row, vector))
-        return [(by_id[cid], fused[cid], similarity[cid]) for cid in best]
+        return [(corpus.by_id[cid], fused[cid], similarity[cid]) for cid in best]

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from index import Embedder
 from tests.conftest import free_port
 from tests.servers import launch, stop
 
@@ -84,3 +85,12 @@ def store_client(backend: dict[str, Any]) -> Callable[[], Any]:
         return open_client(backend["data_dir"], backend["chroma_url"] or None)
 
     return connect
+
+
+@pytest.fixture(scope="session")
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An XDG cache folder into which the bundled model was exported (by a child process)."""
+    home = tmp_path_factory.mktemp("cache-home")
+    embedder = Embedder(engine="onnx", cache_dir=home / "qa" / "onnx")
+    embedder.encode(["export me"])
+    return home

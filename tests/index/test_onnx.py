@@ -62,15 +62,6 @@ def sentences() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An XDG cache folder into which the bundled model was exported (by a child process)."""
-    home = tmp_path_factory.mktemp("cache-home")
-    embedder = Embedder(engine="onnx", cache_dir=home / "qa" / "onnx")
-    embedder.encode(["export me"])
-    return home
-
-
-@pytest.fixture(scope="session")
 def reference() -> Embedder:
     return Embedder(engine="torch")
 

@@ -1,0 +1,110 @@
+"""Single-word vectors: learned at indexing, saved per model, looked up when answering."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from index import Embedder
+from index.words import MERGE_AT, WordVectors, vocabulary
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLE = ROOT / "qa" / "data" / "article.txt"
+
+
+class Recording:
+    """The real encoder, remembering which texts it was asked to encode."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.asked: list[str] = []
+
+    def __call__(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        self.asked += texts
+        return self.embedder.encode(texts)
+
+
+def test_learned_words_are_saved_and_read_back_without_encoding(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    text = ARTICLE.read_text(encoding="utf-8")
+    learned = vocabulary([text])
+    assert {"putin", "macron", "donetsk"} <= learned and "the" not in learned
+    writer = WordVectors(tmp_path / "words", Recording(embedder))
+    assert writer.learn([text]) == len(learned)
+    assert writer.learn([text]) == 0  # nothing new the second time
+
+    encode = Recording(embedder)
+    reader = WordVectors(tmp_path / "words", encode)  # another process, later
+    asked = ["putin", "macron", "putin", "donetsk"]
+    got = reader.vectors(asked)
+    assert encode.asked == []
+    assert got.shape == (4, 384) and got.dtype == np.float32
+    assert np.abs(got - embedder.encode(asked)).max() < 2e-3  # stored as float16
+    assert np.array_equal(got[0], got[2])
+
+    assert reader.vectors(["putin", "zanzibar"]).shape == (2, 384)
+    assert encode.asked == ["zanzibar"]  # a word no document has: encoded when asked
+    reader.vectors(["zanzibar"])
+    assert encode.asked == ["zanzibar"]  # and remembered
+    assert reader.vectors([]).shape == (0, 384)
+
+
+def test_segments_written_meanwhile_are_found_and_many_are_merged(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "words"
+    reader = WordVectors(folder, Recording(embedder))
+    reader.vectors(["alpha"])  # has looked at the folder before the writer wrote
+    writer = WordVectors(folder, Recording(embedder))
+    batches = [[f"word{i}a word{i}b"] for i in range(MERGE_AT + 2)]
+    for batch in batches:
+        writer.learn(batch)
+    segments = sorted(folder.glob("*.npz"))
+    assert 1 <= len(segments) <= 2  # merged once past MERGE_AT
+    assert not list(folder.glob(".*"))  # no temp files left
+
+    encode = Recording(embedder)
+    fresh = WordVectors(folder, encode)
+    words = [w for batch in batches for w in batch[0].split()]
+    assert np.abs(fresh.vectors(words) - embedder.encode(words)).max() < 2e-3
+    assert encode.asked == []
+    reader.encode = encode
+    assert np.abs(reader.vectors(words) - embedder.encode(words)).max() < 2e-3
+    assert encode.asked == []  # the older reader found the merged segment too
+
+
+def test_an_unwritable_cache_only_costs_encoding(tmp_path: Path, embedder: Embedder) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    words = WordVectors(blocked / "words", Recording(embedder))  # mkdir fails: a file is there
+    assert words.learn(["Putin called Macron."]) == 3
+    assert words.vectors(["macron"]).shape == (1, 384)
+
+
+def test_indexing_saves_the_words_that_answering_then_looks_up(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    script = (
+        "import sys\n"
+        "from qa import Assistant\n"
+        "a = Assistant(data_dir=sys.argv[1])\n"
+        "print(a.embedder.words.folder)\n"
+        "for chunk in a.retriever.corpus().chunks:\n"  # the bundled article, indexed
+        "    print(chunk.text.replace('\\n', ' '))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "HF_HUB_OFFLINE": "1"}
+    run = [sys.executable, "-c", script, str(tmp_path / "data")]
+    done = subprocess.run(run, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr
+    folder, *chunks = done.stdout.splitlines()
+    assert Path(folder).is_relative_to(cache_home) and len(chunks) > 5
+
+    encode = Recording(Embedder(cache_dir=cache_home / "qa" / "onnx"))
+    words = sorted(vocabulary(chunks))
+    assert WordVectors(Path(folder), encode).vectors(words).shape == (len(words), 384)
+    assert encode.asked == []  # every word of every passage was saved at indexing
