@@ -356,11 +356,17 @@ class Assistant:
         """The search query and the candidate sentences, best first, with what scored them."""
         from qa import extractive
 
-        retriever = self.retriever
+        from concurrent.futures import ThreadPoolExecutor
+
         query = search_query(question, history)
         texts = list(dict.fromkeys([question, query]))
-        vectors = dict(zip(texts, self.embedder.encode(texts), strict=True))
-        corpus = retriever.corpus()
+        # the encoder runs without the GIL: on a cold start it loads and encodes while the
+        # store opens (importing chromadb takes a second)
+        with ThreadPoolExecutor(1, thread_name_prefix="qa-encode") as pool:
+            encoded = pool.submit(self.embedder.encode, texts)
+            retriever = self.retriever
+            corpus = retriever.corpus()
+            vectors = dict(zip(texts, encoded.result(), strict=True))
         hits = retriever.search(query, vectors[query], corpus)
         found = extractive.candidates(hits)
         sentence_vectors = self._candidate_vectors(
