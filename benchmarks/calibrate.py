@@ -135,7 +135,8 @@ def refeature(rows: list[dict], names: tuple[str, ...]) -> None:
                 ranking.question, c, old["dense"], old["dense_window"], bool(old["repeated"]),
                 asked, ranking.matcher, soft[c.context],
             )  # fmt: skip
-            fresh.append(replace(c, features=features))
+            clauses = ex.clause_scores(ranking.question, c.text, asked)
+            fresh.append(replace(c, features=features, clauses=clauses))
         r["ranking"] = replace(ranking, ranked=tuple(fresh)).reweighted(ex.DEFAULT_WEIGHTS)
 
 
@@ -221,6 +222,9 @@ def main() -> None:
         for complement in (0.0, 4.0):
             print(f"complement {complement}", end=" ")
             report(rows, replace(weights, second_margin=margin, complement_margin=complement))
+    for trim in (-99.0, 0.5, 1.0, 2.0, 3.0, 5.0):
+        print(f"trim {trim}", end=" ")
+        report(rows, replace(weights, trim_margin=trim))
     print(weights)
 
 
