@@ -6,7 +6,9 @@ logistic regression on "this sentence holds the gold answer", (2) the decline mo
 "answerable or not", on the article set and half of the wiki articles ("wiki-fit"), then
 prints the figures for every set, including the other half ("wiki-held", never fitted on),
 and the Weights to paste into qa/extractive.py. The threshold keeps false declines at 5% on
-the fitted sets (WIKI_FALSE_DECLINES=0.08 lets wiki-fit alone go to 8%). `--cached` reuses
+the fitted sets (WIKI_FALSE_DECLINES=0.08 lets wiki-fit alone go to 8%). It ends with the
+figures for a grid of the answer margins (second_margin, complement_margin, trim_margin):
+pick them by the fitted sets, then read wiki-held. `--cached` reuses
 the candidates collected by the last run (the sentence features are recomputed);
 `--refresh=article` collects that set again.
 """

@@ -84,7 +84,7 @@ class Weights:
     threshold: float = 0.2118
     second_margin: float = 1.0
     complement_margin: float = 4.0
-    trim_margin: float = 3.0  # a runner-up this close comes along, both cut to their clauses
+    trim_margin: float = 2.0  # a runner-up this close comes along, both cut to their clauses
 
 
 DEFAULT_WEIGHTS = Weights()
