@@ -6,7 +6,9 @@ logistic regression on "this sentence holds the gold answer", (2) the decline mo
 "answerable or not", on the article set and half of the wiki articles ("wiki-fit"), then
 prints the figures for every set, including the other half ("wiki-held", never fitted on),
 and the Weights to paste into qa/extractive.py. The threshold keeps false declines at 5% on
-the fitted sets (WIKI_FALSE_DECLINES=0.08 lets wiki-fit alone go to 8%). `--cached` reuses
+the fitted sets (WIKI_FALSE_DECLINES=0.08 lets wiki-fit alone go to 8%). It ends with the
+figures for a grid of the answer margins (second_margin, complement_margin, trim_margin):
+pick them by the fitted sets, then read wiki-held. `--cached` reuses
 the candidates collected by the last run (the sentence features are recomputed);
 `--refresh=article` collects that set again.
 """
@@ -135,7 +137,8 @@ def refeature(rows: list[dict], names: tuple[str, ...]) -> None:
                 ranking.question, c, old["dense"], old["dense_window"], bool(old["repeated"]),
                 asked, ranking.matcher, soft[c.context],
             )  # fmt: skip
-            fresh.append(replace(c, features=features))
+            clauses = ex.clause_scores(ranking.question, c.text, asked)
+            fresh.append(replace(c, features=features, clauses=clauses))
         r["ranking"] = replace(ranking, ranked=tuple(fresh)).reweighted(ex.DEFAULT_WEIGHTS)
 
 
@@ -221,6 +224,9 @@ def main() -> None:
         for complement in (0.0, 4.0):
             print(f"complement {complement}", end=" ")
             report(rows, replace(weights, second_margin=margin, complement_margin=complement))
+    for trim in (-99.0, 0.5, 1.0, 2.0, 3.0, 5.0):
+        print(f"trim {trim}", end=" ")
+        report(rows, replace(weights, trim_margin=trim))
     print(weights)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -81,8 +82,9 @@ class Weights:
     )  # fmt: skip
     support_bias: float = -3.6743
     threshold: float = 0.2118
-    second_margin: float = 2.0
+    second_margin: float = 1.0
     complement_margin: float = 4.0
+    trim_margin: float = 2.0  # a runner-up this close comes along, both cut to their clauses
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -104,6 +106,9 @@ class Candidate:
     score: float = 0.0
     vector: NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
     window_vector: NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
+    # the sentence's clauses: (start, end) offsets in text and how much of the question each
+    # holds, so a long sentence can be cut to its part that answers (see trimmed)
+    clauses: tuple[tuple[int, int, float], ...] = field(default=(), compare=False, repr=False)
 
     def feature(self, name: str) -> float:
         return self.features[FEATURES.index(name)]
@@ -457,6 +462,42 @@ def _stem_token(token: str) -> str:
     return stem(token.lower().replace("’", "'"))
 
 
+_STRICT_TIME = re.compile(
+    rf"^(\d{{3,4}}s?|\d{{1,2}}(st|nd|rd|th)|{_MONTHS}|centur(y|ies)|decades?)$", re.IGNORECASE
+)
+_STRICT_YEAR = re.compile(r"^(\d{3,4}s?|centur(y|ies)|decades?)$", re.IGNORECASE)
+_STRICT_QUANTITY = re.compile(
+    r"^(\d[\d,.]*%?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|"
+    r"billions?|trillions?|dozens?|half|third|quarter|percent|twice|double)$",
+    re.IGNORECASE,
+)
+
+
+def typed_spans(question: str, tokens: Sequence[str]) -> list[int]:
+    """Positions of the tokens that are what the question asks for and the question lacks:
+    a year or a date, a number, a name (a capitalised word not opening the sentence)."""
+    asked = {_stem_token(w) for w in _TOKEN.findall(question)}
+    if _YEAR_QUESTION.search(question):
+        kind = _STRICT_YEAR
+    elif _TIME_QUESTION.search(question):
+        kind = _STRICT_TIME
+    elif _DURATION_QUESTION.search(question) or _QUANTITY_QUESTION.search(question):
+        kind = _STRICT_QUANTITY
+    elif asks_for_name(question):
+        return [
+            i
+            for i, t in enumerate(tokens)
+            if i > 0
+            and t[:1].isupper()
+            and _stem_token(t) not in asked
+            and t.lower() not in STOPWORDS
+        ]
+    else:
+        return []
+    return [i for i, t in enumerate(tokens) if kind.match(t) and _stem_token(t) not in asked]
+
+
 def names_missing(question: str, text: str) -> float:
     """Share of the question's names and numbers that the text does not contain."""
     names = question_names(question)
@@ -587,7 +628,14 @@ def score_candidates(
             question, cand, float(dense[i]), float(dense_window[i]), repeated, asked, matcher,
             context_soft[cand.context],
         )  # fmt: skip
-        scored.append(replace(cand, features=features, score=float(np.dot(w, features))))
+        scored.append(
+            replace(
+                cand,
+                features=features,
+                score=float(np.dot(w, features)),
+                clauses=clause_scores(question, cand.text, asked),
+            )
+        )
     fresh = [c for c in scored if not c.feature("repeated")] or scored
     return Ranking(question, query, tuple(sorted(fresh, key=lambda c: -c.score)), matcher, bm25)
 
@@ -756,7 +804,98 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
             continue
         chosen.append(other)
         length += len(other.text) + _MARKER_CHARS
+    if len(chosen) == 1:
+        chosen = with_trimmed_runner_up(chosen, ranked, weights)
     return sorted(chosen, key=lambda c: (c.source, c.start))
+
+
+_MIN_TRIMMED = 60  # a cut sentence shorter than this says too little to come along
+
+
+def with_trimmed_runner_up(
+    chosen: list[Candidate], ranked: Sequence[Candidate], weights: Weights
+) -> list[Candidate]:
+    """The best sentence alone, and a close runner-up did not fit: both come along, each cut
+    to its clauses that hold the most of the question (a verbatim slice still)."""
+    best = chosen[0]
+    room = MAX_ANSWER_CHARS - 2 * _MARKER_CHARS
+    for other in ranked[1:3]:
+        if other.score < best.score - weights.trim_margin:
+            break
+        if other.feature("repeated") or other.text.strip() == best.text.strip():
+            continue
+        first = trimmed(best, max(room // 2, room - len(other.text.strip())))
+        if first is None:
+            return chosen
+        second = trimmed(other, room - len(first.text))
+        if second is None:
+            return chosen
+        return [first, second]
+    return chosen
+
+
+_CLAUSE_END = re.compile(r"[,;:()\[\]—–]|\s-\s")
+
+
+def clause_scores(
+    question: str, text: str, asked: dict[str, float]
+) -> tuple[tuple[int, int, float], ...]:
+    """The clauses of a sentence (cut after , ; : brackets and dashes), each with the weighted
+    share of the question's terms it holds, plus one half when it holds what the question
+    asks for and lacks (a date, a number, a name)."""
+    cuts = [0] + [m.end() for m in _CLAUSE_END.finditer(text)] + [len(text)]
+    total = sum(asked.values()) or 1.0
+    out = []
+    for start, end in itertools.pairwise(cuts):
+        if end <= start:
+            continue
+        part = text[start:end]
+        held = set(terms(part))
+        score = sum(w for t, w in asked.items() if t in held) / total
+        tokens = _TOKEN.findall(part)
+        typed = typed_spans(question, ["", *tokens] if start else tokens)
+        out.append((start, end, score + (0.5 if typed else 0.0)))
+    return tuple(out)
+
+
+def trimmed(candidate: Candidate, budget: int) -> Candidate | None:
+    """The candidate cut to at most budget characters: the clause that holds the most of the
+    question, grown by its neighbours (the better one first) while they fit; None when that
+    clause alone does not fit or the cut says too little."""
+    text = candidate.text
+    if len(text.strip()) <= budget:
+        return candidate
+    clauses = candidate.clauses
+    if not clauses:
+        return None
+    i = j = max(range(len(clauses)), key=lambda k: clauses[k][2])
+
+    def size(lo: int, hi: int) -> int:
+        a, b = _tidy(text, clauses[lo][0], clauses[hi][1])
+        return b - a
+
+    if size(i, j) > budget:
+        return None
+    while True:
+        grown = [(clauses[j + 1][2], i, j + 1)] if j + 1 < len(clauses) else []
+        grown += [(clauses[i - 1][2], i - 1, j)] if i > 0 else []
+        fits = [g for g in sorted(grown, key=lambda g: -g[0]) if size(g[1], g[2]) <= budget]
+        if not fits:
+            break
+        _, i, j = fits[0]
+    a, b = _tidy(text, clauses[i][0], clauses[j][1])
+    if b - a < _MIN_TRIMMED:
+        return None
+    return replace(candidate, text=text[a:b], start=candidate.start + a, end=candidate.start + b)
+
+
+def _tidy(text: str, a: int, b: int) -> tuple[int, int]:
+    """Offsets a..b of text without the spaces and clause marks at either end."""
+    while a < b and (text[a].isspace() or text[a] in ",;:)]—–-"):
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] in ",;:([—–-"):
+        b -= 1
+    return a, b
 
 
 def lacking(candidate: Candidate) -> bool:

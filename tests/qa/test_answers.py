@@ -51,7 +51,8 @@ def test_stream_grows_to_the_full_answer(article_assistant) -> None:  # type: ig
     ("questions", "floor"),
     [
         # measured 2026-11-24: dev 0.89 answers, 1.0 declines (was 0.33), 0.0 false declines;
-        # article (92 questions) 0.84, 0.29 (was 0.25), 0.047 (`qa eval FILE`)
+        # article (92 questions) 0.89 (was 0.84 before cut runners-up), 0.29, 0.047
+        # (`qa eval FILE`)
         (
             "../shared/eval/article-dev.jsonl",
             {"answer_accuracy": 0.85, "false_refusals": 0.12, "refusal_accuracy": 0.6},
@@ -59,8 +60,8 @@ def test_stream_grows_to_the_full_answer(article_assistant) -> None:  # type: ig
         (
             "tests/eval/article.jsonl",
             {
-                "answer_accuracy": 0.8,
-                "citation_accuracy": 0.8,
+                "answer_accuracy": 0.86,
+                "citation_accuracy": 0.86,
                 "false_refusals": 0.05,
                 "refusal_accuracy": 0.25,
             },
@@ -87,8 +88,9 @@ def test_multi_document_corpus(tmp_path: Path) -> None:
     assert len(report_index.added) >= 8 and not report_index.failed
     report = evaluate(assistant, read_questions(ROOT / "tests" / "eval" / "wiki.jsonl"))
     figures = report.figures()
-    # measured: answer accuracy 0.84, false refusals 0.02, declines 0.19 (was 0.11), 243 chars
-    assert figures["answer_accuracy"] >= 0.8
+    # measured: answer accuracy 0.88 (0.84 before cut runners-up), false refusals 0.02,
+    # declines 0.19, 277 chars
+    assert figures["answer_accuracy"] >= 0.85
     assert figures["false_refusals"] <= 0.05
     assert figures["refusal_accuracy"] >= 0.16
     assert figures["mean_answer_chars"] <= 350
