@@ -354,9 +354,9 @@ class Assistant:
 
     def rank(self, question: str, history: Sequence[tuple[str, str]] = ()) -> extractive.Ranking:
         """The search query and the candidate sentences, best first, with what scored them."""
-        from qa import extractive
-
         from concurrent.futures import ThreadPoolExecutor
+
+        from qa import extractive
 
         query = search_query(question, history)
         texts = list(dict.fromkeys([question, query]))

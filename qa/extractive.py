@@ -861,7 +861,7 @@ def clause_scores(
 def trimmed(candidate: Candidate, budget: int) -> Candidate | None:
     """The candidate cut to at most budget characters: the clause that holds the most of the
     question, grown by its neighbours (the better one first) while they fit; None when that
-    clause alone does not fit or the cut says too little."""
+    clause alone does not fit, the cut says too little or leaves a bracket open."""
     text = candidate.text
     if len(text.strip()) <= budget:
         return candidate
@@ -883,10 +883,37 @@ def trimmed(candidate: Candidate, budget: int) -> Candidate | None:
         if not fits:
             break
         _, i, j = fits[0]
+    while not _balanced(text[clauses[i][0] : clauses[j][1]]):  # take in the other bracket
+        if _opens_more(text[clauses[i][0] : clauses[j][1]]) and j + 1 < len(clauses):
+            j += 1
+        elif i > 0:
+            i -= 1
+        else:
+            return None
+        if size(i, j) > budget:
+            return None
     a, b = _tidy(text, clauses[i][0], clauses[j][1])
     if b - a < _MIN_TRIMMED:
         return None
     return replace(candidate, text=text[a:b], start=candidate.start + a, end=candidate.start + b)
+
+
+def _balanced(text: str) -> bool:
+    """Every bracket in text is closed in text: a cut never reads "immunization) is"."""
+    depth = {"(": 0, "[": 0}
+    for char in text:
+        if char in "([":
+            depth[char] += 1
+        elif char in ")]":
+            depth["(" if char == ")" else "["] -= 1
+            if min(depth.values()) < 0:
+                return False
+    return not any(depth.values())
+
+
+def _opens_more(text: str) -> bool:
+    """text opens more brackets than it closes."""
+    return text.count("(") + text.count("[") > text.count(")") + text.count("]")
 
 
 def _tidy(text: str, a: int, b: int) -> tuple[int, int]:
