@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -38,7 +39,13 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, apostrophes kept inside words."""
-    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    return list(_words(text))
+
+
+# the same passages come back question after question
+@functools.lru_cache(maxsize=1 << 15)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.replace("’", "'") for w in _WORD.findall(text.lower()))
 
 
 def vocabulary(texts: Iterable[str]) -> set[str]:

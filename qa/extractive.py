@@ -628,14 +628,7 @@ def score_candidates(
             question, cand, float(dense[i]), float(dense_window[i]), repeated, asked, matcher,
             context_soft[cand.context],
         )  # fmt: skip
-        scored.append(
-            replace(
-                cand,
-                features=features,
-                score=float(np.dot(w, features)),
-                clauses=clause_scores(question, cand.text, asked),
-            )
-        )
+        scored.append(replace(cand, features=features, score=float(np.dot(w, features))))
     fresh = [c for c in scored if not c.feature("repeated")] or scored
     return Ranking(question, query, tuple(sorted(fresh, key=lambda c: -c.score)), matcher, bm25)
 
@@ -680,6 +673,15 @@ class Ranking:
     ranked: tuple[Candidate, ...]
     matcher: WordMatch
     bm25: BM25
+
+    def __post_init__(self) -> None:
+        # the sentences an answer can be cut from (see with_trimmed_runner_up) get their clauses
+        asked = self.matcher.asked
+        top = [
+            c if c.clauses else replace(c, clauses=clause_scores(self.question, c.text, asked))
+            for c in self.ranked[:_TRIMMABLE]
+        ]
+        object.__setattr__(self, "ranked", (*top, *self.ranked[_TRIMMABLE:]))
 
     def reweighted(self, weights: Weights) -> Ranking:
         w = np.asarray(weights.sentence)
@@ -810,6 +812,7 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
 
 
 _MIN_TRIMMED = 60  # a cut sentence shorter than this says too little to come along
+_TRIMMABLE = 3  # the best sentence and the two runners-up that may come along, cut
 
 
 def with_trimmed_runner_up(
@@ -819,7 +822,7 @@ def with_trimmed_runner_up(
     to its clauses that hold the most of the question (a verbatim slice still)."""
     best = chosen[0]
     room = MAX_ANSWER_CHARS - 2 * _MARKER_CHARS
-    for other in ranked[1:3]:
+    for other in ranked[1:_TRIMMABLE]:
         if other.score < best.score - weights.trim_margin:
             break
         if other.feature("repeated") or other.text.strip() == best.text.strip():
