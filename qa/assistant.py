@@ -354,19 +354,16 @@ class Assistant:
 
     def rank(self, question: str, history: Sequence[tuple[str, str]] = ()) -> extractive.Ranking:
         """The search query and the candidate sentences, best first, with what scored them."""
-        from concurrent.futures import ThreadPoolExecutor
-
         from qa import extractive
 
         query = search_query(question, history)
         texts = list(dict.fromkeys([question, query]))
-        # the encoder runs without the GIL: on a cold start it loads and encodes while the
-        # store opens (importing chromadb takes a second)
-        with ThreadPoolExecutor(1, thread_name_prefix="qa-encode") as pool:
-            encoded = pool.submit(self.embedder.encode, texts)
-            retriever = self.retriever
-            corpus = retriever.corpus()
-            vectors = dict(zip(texts, encoded.result(), strict=True))
+        if self._retriever is None:  # cold: encode while the store opens, see _open_encoding
+            retriever, encoded = self._open_encoding(texts)
+        else:
+            retriever, encoded = self._retriever, self.embedder.encode(texts)
+        vectors = dict(zip(texts, encoded, strict=True))
+        corpus = retriever.corpus()
         hits = retriever.search(query, vectors[query], corpus)
         found = extractive.candidates(hits)
         sentence_vectors = self._candidate_vectors(
@@ -394,6 +391,17 @@ class Assistant:
             # "How did they react?": the answer is about whom "they" points at
             ranking = ranking.restricted(lambda c: bool(pointed & set(terms(c.context))))
         return ranking
+
+    def _open_encoding(self, texts: list[str]) -> tuple[HybridSearch, NDArray[np.float32]]:
+        """Open the store and encode texts at once: the encoder loads and runs without the
+        GIL while chromadb is imported (a second of a cold `qa ask`). Only for the first
+        question: a thread costs a warm one 2 ms."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="qa-encode") as pool:
+            encoded = pool.submit(self.embedder.encode, texts)
+            retriever = self.retriever
+            return retriever, encoded.result()
 
     def _candidate_vectors(
         self, found: Sequence[extractive.Candidate], window: bool, generation: str
