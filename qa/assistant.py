@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 BUNDLED_SOURCE = "article.txt"
 _CONTROL = {c: " " for c in range(32) if chr(c) not in "\t\n"}
+# terminal escape sequences (colours, window titles) pasted with a question
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
 
 def _valid_text(text: str) -> str:
@@ -266,10 +269,11 @@ class Assistant:
     # questions
 
     def check_question(self, question: object) -> str:
-        """The question, cleaned of control characters; QuestionError when unusable."""
+        """The question, cleaned of terminal escapes and control characters; QuestionError
+        when unusable."""
         if not isinstance(question, str):
             raise QuestionError("The question must be text")
-        cleaned = _valid_text(question).translate(_CONTROL).strip()
+        cleaned = _ESCAPES.sub(" ", _valid_text(question)).translate(_CONTROL).strip()
         if not cleaned:
             raise QuestionError("The question is empty: type a question about the documents")
         limit = self.settings.max_question_chars
