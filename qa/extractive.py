@@ -154,7 +154,8 @@ _QUESTION_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*|\d[\w,.]*)")
 
 
 _YEAR_QUESTION = re.compile(r"\b(what|which) (year|century|decade)s?\b", re.IGNORECASE)
-_YEAR_EVIDENCE = re.compile(r"\b(\d{3,4}s?|centur(y|ies)|decades?)\b", re.IGNORECASE)
+_YEARS = r"\d{3,4}s?|centur(?:y|ies)|decades?"  # "1979", "1920s", "century", "decades"
+_YEAR_EVIDENCE = re.compile(rf"\b({_YEARS})\b", re.IGNORECASE)
 _DURATION_QUESTION = re.compile(r"\bhow long\b(?! ago)", re.IGNORECASE)
 _DURATION_EVIDENCE = re.compile(
     rf"(\d|\b({_NUMBER_WORDS}|an?)\b)[\w\s,-]{{0,20}}\b(seconds?|minutes?|hours?|days?|"
@@ -462,10 +463,8 @@ def _stem_token(token: str) -> str:
     return stem(token.lower().replace("’", "'"))
 
 
-_STRICT_TIME = re.compile(
-    rf"^(\d{{3,4}}s?|\d{{1,2}}(st|nd|rd|th)|{_MONTHS}|centur(y|ies)|decades?)$", re.IGNORECASE
-)
-_STRICT_YEAR = re.compile(r"^(\d{3,4}s?|centur(y|ies)|decades?)$", re.IGNORECASE)
+_STRICT_TIME = re.compile(rf"^({_YEARS}|\d{{1,2}}(st|nd|rd|th)|{_MONTHS})$", re.IGNORECASE)
+_STRICT_YEAR = re.compile(rf"^({_YEARS})$", re.IGNORECASE)
 _STRICT_QUANTITY = re.compile(
     r"^(\d[\d,.]*%?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
     r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|"
