@@ -39,18 +39,21 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, apostrophes kept inside words."""
-    return list(_words(text))
+    return list(_cached(text))
 
 
-# the same passages come back question after question
-@functools.lru_cache(maxsize=1 << 15)
-def _words(text: str) -> tuple[str, ...]:
+def _split(text: str) -> tuple[str, ...]:
     return tuple(w.replace("’", "'") for w in _WORD.findall(text.lower()))
 
 
+# the same passages come back question after question
+_cached = functools.lru_cache(maxsize=1 << 15)(_split)
+
+
 def vocabulary(texts: Iterable[str]) -> set[str]:
-    """The distinct content words of texts (stopwords left out)."""
-    return {word for text in texts for word in words(text) if word not in STOPWORDS}
+    """The distinct content words of texts (stopwords left out). Indexing calls it on every
+    chunk once: it splits them without filling the cache that answering uses."""
+    return {word for text in texts for word in _split(text) if word not in STOPWORDS}
 
 
 class WordVectors:
