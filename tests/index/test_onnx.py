@@ -101,6 +101,16 @@ def test_export_is_written_once_into_the_cache_and_reused(cache_home: Path) -> N
     assert [p.name for p in target.parent.iterdir()] == ["model.onnx"]  # no temp files left
 
 
+def test_export_runs_the_fused_transformer_operators(cache_home: Path) -> None:
+    import onnx
+
+    graph = onnx.load(str(onnx_file(bundled_model_path(), cache_home / "qa" / "onnx"))).graph
+    kinds = [node.op_type for node in graph.node]
+    assert kinds.count("Attention") == 6  # one per layer of MiniLM-L6
+    assert kinds.count("SkipLayerNormalization") == 12
+    assert len(kinds) < 100  # the unfused export has over 500 nodes
+
+
 def test_without_an_export_the_embedder_falls_back_to_sentence_transformers(
     tmp_path: Path, reference: Embedder
 ) -> None:
