@@ -5,7 +5,13 @@ from index.embedding import Embedder, bundled_model_path
 from index.errors import DocumentError, IndexingError, StoreError
 from index.indexer import IndexReport, index_document, index_files, index_paths
 from index.loading import SourceDocument, find_files, load_document
-from index.rebuild import rebuild_folder, record_sources, recorded_sources
+from index.rebuild import (
+    rebuild_collections,
+    rebuild_folder,
+    record_sources,
+    recorded_sources,
+    recover_collections,
+)
 from index.store import (
     SourceRecord,
     Store,
@@ -36,9 +42,11 @@ __all__ = [
     "open_client",
     "open_store",
     "paragraph_spans",
+    "rebuild_collections",
     "rebuild_folder",
     "record_sources",
     "recorded_sources",
+    "recover_collections",
     "split_sentences",
     "write_lock",
 ]

@@ -1,4 +1,5 @@
-"""The local store as a rebuildable cache: where its sources came from, and an atomic rebuild."""
+"""A store as a rebuildable cache: where its sources came from, and a rebuild that swaps the new
+index in only once it is complete (a folder on disk, collections on a Chroma server)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from index.store import CHROMA_FOLDER, SourceRecord
+from index.errors import StoreError
+from index.store import CHROMA_FOLDER, SourceRecord, collection_names, error_line
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
 
 SOURCES_FILE = "sources.json"
 _NEW = f"{CHROMA_FOLDER}.rebuild"
@@ -62,4 +67,61 @@ def rebuild_folder(data_dir: Path, build: Callable[[Path], T]) -> T:
     fresh.rename(live)
     with contextlib.suppress(OSError):
         shutil.rmtree(data_dir / _OLD)
+    return result
+
+
+# on a Chroma server: the same steps with collections, renamed instead of folders
+
+
+def _aside(name: str, kind: str) -> tuple[str, ...]:
+    return collection_names(f"{name}__{kind}")
+
+
+def _existing(client: ClientAPI) -> set[str]:
+    return {collection.name for collection in client.list_collections()}
+
+
+def recover_collections(client: ClientAPI, name: str) -> None:
+    """Finish or undo a server rebuild that stopped between its renames: a collection that
+    went aside as old comes back if nothing took its name, else it goes."""
+    found = _existing(client)
+    for live, old in zip(collection_names(name), _aside(name, "old"), strict=True):
+        if old in found and live not in found:
+            client.get_collection(old, embedding_function=None).modify(name=live)
+        elif old in found:
+            client.delete_collection(old)
+
+
+def rebuild_collections(client: ClientAPI, name: str, build: Callable[[str], T]) -> T:
+    """Build a new index with ``build(store_name)`` in collections beside the live ones, then
+    rename them in; the old ones go last.
+
+    Readers keep the old index until the renames (a few requests' time); a build that fails
+    or is killed leaves it as it was, and the next rebuild starts its collections anew.
+    """
+    try:
+        recover_collections(client, name)
+        found = _existing(client)
+        for stale in _aside(name, "rebuild"):
+            if stale in found:
+                client.delete_collection(stale)
+    except Exception as exc:
+        reason = error_line(exc)
+        raise StoreError(f"Cannot start the rebuild on the Chroma server: {reason}") from exc
+    result = build(f"{name}__rebuild")
+    try:
+        found = _existing(client)
+        for live, old in zip(collection_names(name), _aside(name, "old"), strict=True):
+            if live in found:
+                client.get_collection(live, embedding_function=None).modify(name=old)
+        for new, live in zip(_aside(name, "rebuild"), collection_names(name), strict=True):
+            client.get_collection(new, embedding_function=None).modify(name=live)
+    except Exception as exc:
+        raise StoreError(
+            f"The rebuilt index could not be swapped in on the Chroma server ({error_line(exc)}): "
+            "the old one is kept; run the rebuild again"
+        ) from exc
+    for old in _aside(name, "old"):
+        with contextlib.suppress(Exception):
+            client.delete_collection(old)
     return result

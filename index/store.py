@@ -109,7 +109,8 @@ def open_client(
                 settings=settings,
             )
         except Exception as exc:
-            raise StoreError(f"Cannot reach the Chroma server at {url}: {_reason(exc)}") from None
+            reason = error_line(exc)
+            raise StoreError(f"Cannot reach the Chroma server at {url}: {reason}") from None
     if data_dir is None:
         raise StoreError("No data folder given for the local store")
     folder = Path(data_dir).expanduser()
@@ -130,7 +131,7 @@ def broken_store_message(data_dir: Path, exc: BaseException) -> str:
     """What to say when the local Chroma folder is corrupted or from another Chroma version."""
     return (
         f"The store in {data_dir / CHROMA_FOLDER} is damaged or from another Chroma version "
-        f"({_reason(exc)}); recreate it from the sources with `qa index --rebuild`"
+        f"({error_line(exc)}); recreate it from the sources with `qa index --rebuild`"
     )
 
 
@@ -145,7 +146,12 @@ def open_store(
     Chroma's embedded client keeps answering queries from the vectors it loaded.
     """
     if url:
-        return Store(open_client(url=url), name, url=url)
+        from index.rebuild import recover_collections
+
+        client = open_client(url=url)
+        with contextlib.suppress(Exception):  # an unreachable server: Store says so below
+            recover_collections(client, name)
+        return Store(client, name, url=url)
     from index.rebuild import recover
 
     folder = Path(str(data_dir)).expanduser()
@@ -154,7 +160,19 @@ def open_store(
     return Store(open_client(folder), name, reopen=lambda: open_client(folder), folder=folder)
 
 
-def _reason(exc: BaseException) -> str:
+def collection_names(name: str) -> tuple[str, str]:
+    """The Chroma collections a Store of this name uses: its chunks and its manifest."""
+    return name, f"{name}__sources"
+
+
+def _collection_gone(exc: BaseException) -> bool:
+    from chromadb.errors import NotFoundError
+
+    return isinstance(exc, NotFoundError)
+
+
+def error_line(exc: BaseException) -> str:
+    """The first line of an error's message (its type when it has none), for one-line errors."""
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
 
@@ -184,19 +202,24 @@ class Store:
         self._snapshot: tuple[list[SourceRecord], str, float, tuple[int, ...]] | None = None
         self._attach(client)
 
-    def _attach(self, client: ClientAPI) -> None:
+    def _attach(self, client: ClientAPI, create: bool = True) -> None:
         self.client = client
+        chunks, manifest = collection_names(self.name)
         try:
-            self.chunks: Collection = client.get_or_create_collection(
-                self.name, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
-            self.manifest: Collection = client.get_or_create_collection(
-                f"{self.name}__sources", embedding_function=None
-            )
+            if create:
+                self.chunks: Collection = client.get_or_create_collection(
+                    chunks, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                )
+                self.manifest: Collection = client.get_or_create_collection(
+                    manifest, embedding_function=None
+                )
+            else:  # never create: a rebuild may be about to rename its collections in
+                self.chunks = client.get_collection(chunks, embedding_function=None)
+                self.manifest = client.get_collection(manifest, embedding_function=None)
         except Exception as exc:
             if self.folder is not None:
                 raise StoreError(broken_store_message(self.folder, exc)) from None
-            raise StoreError(f"Cannot open collection '{self.name}': {_reason(exc)}") from None
+            raise StoreError(f"Cannot open collection '{self.name}': {error_line(exc)}") from None
 
     def close(self) -> None:
         """Release the Chroma client (a local folder's files are closed)."""
@@ -441,11 +464,6 @@ class Store:
         _written[0] += 1
         return True
 
-    def drop(self) -> None:
-        """Delete both collections (chunks and manifest); this Store is unusable after."""
-        for name in (self.name, f"{self.name}__sources"):
-            self._call(lambda name=name: self.client.delete_collection(name))
-
     def drop_orphans(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:
         """Delete chunks left behind by an interrupted write; returns how many went.
 
@@ -476,16 +494,23 @@ class Store:
     def _call(self, action: Any) -> Any:
         try:
             with self._lock:
-                return action()
+                try:
+                    return action()
+                except Exception as exc:
+                    if not (self.url and _collection_gone(exc)):
+                        raise
+                    # another process rebuilt the index: its collections now hold the name
+                    self._attach(self.client, create=False)
+                    return action()
         except StoreError:
             raise
         except Exception as exc:
             if self.url:
                 raise StoreError(
-                    f"The Chroma server at {self.url} failed or is unreachable: {_reason(exc)}"
+                    f"The Chroma server at {self.url} failed or is unreachable: {error_line(exc)}"
                 ) from exc
             hint = "; if it persists, rebuild it with `qa index --rebuild`" if self.folder else ""
-            raise StoreError(f"The Chroma store failed: {_reason(exc)}{hint}") from exc
+            raise StoreError(f"The Chroma store failed: {error_line(exc)}{hint}") from exc
 
 
 def _matrix(rows: Sequence[Sequence[float]]) -> Any:

@@ -228,15 +228,19 @@ class Assistant:
     def _rebuild_collections(
         self, files: Sequence[tuple[Path, str]], progress: ProgressFactory | None
     ) -> IndexReport:
-        """On a Chroma server: drop the collections, then index every source again."""
-        from index import Store, index_files
+        """On a Chroma server: index every source into new collections, then swap them in."""
+        from index import Store, index_files, rebuild_collections
 
         store = self.store
-        store.drop()
+
+        def build(name: str) -> IndexReport:
+            aside = Store(store.client, name, url=store.url)
+            return index_files(aside, self.embedder, files, progress, True, 0.0)
+
+        report = rebuild_collections(store.client, store.name, build)
         self._retriever = None
-        fresh = Store(store.client, store.name, url=store.url)
-        self._store = fresh
-        return index_files(fresh, self.embedder, files, progress, True)
+        self._store = Store(store.client, store.name, url=store.url)
+        return report
 
     def close(self) -> None:
         """Release the store; the next call opens it again."""
@@ -428,7 +432,9 @@ class Assistant:
             for i, row in zip(missing, fresh, strict=True):
                 rows[i] = row
         present = [row for row in rows if row is not None]
-        return np.stack(present) if present else np.zeros((0, 384), np.float32)
+        if not present:
+            return np.zeros((0, self.embedder.dimension), np.float32)
+        return np.stack(present)
 
     def _text_vectors(
         self, keys: Sequence[tuple[str, int, int, str]], texts: Sequence[str], generation: str
@@ -447,7 +453,9 @@ class Assistant:
                 if len(self._vectors) > 200_000:
                     self._vectors.clear()
                 self._vectors.update(known)
-        return np.stack([known[key] for key in full]) if full else np.zeros((0, 384), np.float32)
+        if not full:
+            return np.zeros((0, self.embedder.dimension), np.float32)
+        return np.stack([known[key] for key in full])
 
 
 def extract(ranked: tuple[str, extractive.Ranking]) -> Answer:

@@ -136,3 +136,68 @@ def test_rebuild_recreates_the_index_from_the_files(
     assert [(r.source, r.path, r.chunks) for r in assistant.sources()] == before
     assert assistant.store.count() == chunks
     assert Assistant(**backend).ask("Which planet has two moons?").answered
+
+
+def collections_named(url: str, name: str) -> set[str]:
+    from index import open_client
+
+    found = {c.name for c in open_client(url=url).list_collections()}
+    return {found_name for found_name in found if found_name.split("__")[0] == name}
+
+
+@pytest.mark.integration
+def test_a_server_rebuild_swaps_the_index_in_and_readers_follow(
+    chroma_server: str, tmp_path: Path
+) -> None:
+    settings = {"data_dir": tmp_path / "data", "chroma_url": chroma_server}
+    settings["collection"] = name = unique_collection("swap")
+    reader = Assistant(**settings)
+    reader.index([_docs(tmp_path / "docs")])
+    assert reader.ask("Which planet has two moons?").answered
+
+    report = Assistant(**settings).rebuild()  # another client: the reader's collections go
+
+    assert sorted(report.added) == ["a.txt", "article.txt", "b.md"]
+    assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
+    answer = reader.ask("Which planet has two moons?")
+    assert answer.answered and answer.citations[0].source == "b.md"
+
+
+@pytest.mark.integration
+def test_a_failed_server_rebuild_leaves_the_old_index(chroma_server: str, tmp_path: Path) -> None:
+    from index import Store, index_paths, open_client, rebuild_collections
+
+    settings = {"data_dir": tmp_path / "data", "chroma_url": chroma_server}
+    settings["collection"] = name = unique_collection("failed")
+    assistant = Assistant(**settings)
+    docs = _docs(tmp_path / "docs")
+    assistant.index([docs])
+    client = open_client(url=chroma_server)
+
+    def build(aside: str) -> None:
+        index_paths(Store(client, aside), assistant.embedder, [docs / "a.txt"])
+        raise OSError("disk full")  # half-way through
+
+    with pytest.raises(OSError, match="disk full"):
+        rebuild_collections(client, name, build)
+    assert Assistant(**settings).ask("Which planet has two moons?").answered
+    assert Assistant(**settings).rebuild().failed == []
+    assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
+
+
+@pytest.mark.integration
+def test_a_server_rebuild_killed_between_its_renames_is_undone(
+    chroma_server: str, tmp_path: Path
+) -> None:
+    from index import open_client
+
+    settings = {"data_dir": tmp_path / "data", "chroma_url": chroma_server}
+    settings["collection"] = name = unique_collection("killed")
+    Assistant(**settings).index([_docs(tmp_path / "docs")])
+    client = open_client(url=chroma_server)
+    client.get_collection(name).modify(name=f"{name}__old")  # the first rename, then killed
+
+    answer = Assistant(**settings).ask("Which planet has two moons?")
+
+    assert answer.answered and answer.citations[0].source == "b.md"
+    assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
