@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -179,19 +180,28 @@ _GENERIC_FOCUS = frozenset(
 
 def answer_type_ok(question: str, sentence: str) -> float:
     """1.0 when the sentence holds the kind of thing the question asks for (or it can't tell)."""
-    if _YEAR_QUESTION.search(question):
-        return 1.0 if _YEAR_EVIDENCE.search(sentence) else 0.0
-    if _TIME_QUESTION.search(question):
-        return 1.0 if _TIME_EVIDENCE.search(sentence) else 0.0
-    if _DURATION_QUESTION.search(question):
-        return 1.0 if _DURATION_EVIDENCE.search(sentence) else 0.0
-    if _QUANTITY_QUESTION.search(question):
-        return 1.0 if _QUANTITY_EVIDENCE.search(sentence) else 0.0
+    evidence = _asked_kind(question)
+    if evidence is not None:
+        return 1.0 if evidence.search(sentence) else 0.0
     if _NAME_QUESTION.search(question):
         asked = {w.lower() for w in words(question)}
         names = [m.group(0) for m in re.finditer(r"\b[A-Z][\w’'-]+", sentence)]
         return 1.0 if any(name.lower() not in asked for name in names[1:] or names) else 0.0
     return 1.0
+
+
+@functools.lru_cache(maxsize=256)  # every candidate sentence asks it of the same question
+def _asked_kind(question: str) -> re.Pattern[str] | None:
+    """The evidence of the year, time, duration or quantity the question asks for."""
+    for asked, evidence in (
+        (_YEAR_QUESTION, _YEAR_EVIDENCE),
+        (_TIME_QUESTION, _TIME_EVIDENCE),
+        (_DURATION_QUESTION, _DURATION_EVIDENCE),
+        (_QUANTITY_QUESTION, _QUANTITY_EVIDENCE),
+    ):
+        if asked.search(question):
+            return evidence
+    return None
 
 
 _WHAT_NOUN = re.compile(
@@ -207,6 +217,7 @@ _NAME_LIST = re.compile(rf"({_NAME})(?:,\s*{_NAME})*,?\s+(?:and|or|&)\s+({_NAME}
 _CAPITALISED = re.compile(r"(?<![.!?“\"]\s)(?<!^)\b[A-Z][\w'’-]+")
 
 
+@functools.lru_cache(maxsize=256)
 def asks_for_name(question: str) -> bool:
     """Who/where questions and "which/what <noun>" ones, bar dates and quantities."""
     if _TIME_QUESTION.search(question) or _QUANTITY_QUESTION.search(question):
@@ -214,6 +225,7 @@ def asks_for_name(question: str) -> bool:
     return bool(_WHO_WHERE.match(question) or _WHAT_NOUN.match(question))
 
 
+@functools.lru_cache(maxsize=256)
 def asks_for_list(question: str) -> bool:
     """The question asks for several names: "which territories", "name the leaders"."""
     if _NAME_LIST_QUESTION.search(question):
@@ -273,11 +285,16 @@ def named_focus(question: str, sentence: str) -> float:
 
 def focus_terms(question: str) -> list[str]:
     """The stems of what a what/which/who question asks about ("population", "capital")."""
+    return list(_focus_terms(question))
+
+
+@functools.lru_cache(maxsize=256)
+def _focus_terms(question: str) -> tuple[str, ...]:
     match = _FOCUS.match(question)
     if not match:
-        return []
+        return ()
     found = [w for w in words(match.group(1)) if w not in STOPWORDS and w not in _GENERIC_FOCUS]
-    return [stem(w) for w in found]
+    return tuple(stem(w) for w in found)
 
 
 def key_terms(question: str, bm25: BM25) -> dict[str, float]:
@@ -418,6 +435,8 @@ def opposite_word(question: str, text: str) -> float:
 
 def _unprefixed(word: str, others: set[str]) -> bool:
     """word is a negating prefix plus a word of others (or of its first six letters)."""
+    if not word.startswith(_NEGATING_PREFIXES):
+        return False
     for prefix in _NEGATING_PREFIXES:
         rest = word[len(prefix) :].lstrip("-")
         if not word.startswith(prefix) or len(rest) < 4:
