@@ -106,13 +106,18 @@ def chat_model(settings: Settings) -> BaseChatModel:
             temperature=0,
             # a thinking model would spend QA_LLM_TIMEOUT reasoning before the first word
             reasoning=False,
-            client_kwargs={"timeout": settings.llm_timeout},
+            client_kwargs={"timeout": settings.llm_timeout, "headers": _bearer(settings)},
         )
     except ImportError as exc:
         raise QAError(
             f"QA_LLM={settings.llm} needs the LLM extra ({exc.name} is missing): "
             f"run `{INSTALL_HINT}`"
         ) from None
+
+
+def _bearer(settings: Settings) -> dict[str, str]:
+    """The key as a bearer token, for Ollama behind an authenticating proxy or on ollama.com."""
+    return {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
 
 
 class Deadline:

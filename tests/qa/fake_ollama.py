@@ -36,12 +36,14 @@ class FakeOllama(FakeServer):
         super().__init__(replies, _handler)
         self.models = {_tagged(name) for name in models}
         self.calls: list[tuple[str, str]] = []
+        self.authorizations: list[str | None] = []  # each request's Authorization header
         self.stall_seconds = 60.0
 
     def reset(self) -> None:
         """Forget the script and the record, for the next test on the same server."""
         self.replies.clear()
         self.calls.clear()
+        self.authorizations.clear()
         self.requests.clear()
         self.stall_seconds = 60.0
 
@@ -88,6 +90,7 @@ def _handler(fake: FakeOllama) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             fake.calls.append(("POST", self.path))
+            fake.authorizations.append(self.headers.get("Authorization"))
             length = int(self.headers.get("Content-Length", 0))
             body = self.rfile.read(length)
             if self.path != "/api/chat":

@@ -111,6 +111,16 @@ def test_request_carries_the_model_options_and_delimited_passages(
         assert f'<passage id="{p.n}" source="article.txt">\n{p.text}\n</passage>' in blocks
 
 
+def test_an_api_key_goes_to_ollama_as_a_bearer_token(
+    server: FakeOllama, assistant: Assistant, article_assistant: Assistant
+) -> None:
+    keyed = Assistant(assistant.settings.with_(llm_api_key="sk-local-proxy"))
+    server.replies += [macron_reply(article_assistant)] * 2
+    assert keyed.ask(QUESTION).backend == BACKEND
+    assert assistant.ask(QUESTION).backend == BACKEND
+    assert server.authorizations == ["Bearer sk-local-proxy", None]
+
+
 def test_follow_up_is_rewritten_by_the_llm_before_retrieval(
     server: FakeOllama, assistant: Assistant, article_assistant: Assistant
 ) -> None:
