@@ -468,16 +468,26 @@ class Store:
         """Delete chunks left behind by an interrupted write; returns how many went.
 
         Only orphans older than ``min_age`` seconds go, so a writer never deletes the chunks
-        another writer (on a shared Chroma server) has written but not yet committed.
+        another writer (on a shared Chroma server) has written but not yet committed. An
+        orphan whose source and digest are both live, though not together (its content is
+        another source's), stays until its source's next write replaces it; no reader sees it.
         """
-        live = {(r.source, r.digest) for r in self.sources()}
+        records = self.sources()
+        live = {(r.source, r.digest) for r in records}
+        # only chunks of a source or a digest the manifest lacks are read, not every chunk
+        # with its sentence vectors (~10 KB each) at every `qa index`
+        suspects: Any = None
+        if records:
+            sources = sorted({r.source for r in records})
+            digests = sorted({r.digest for r in records})
+            suspects = {"$or": [{"source": {"$nin": sources}}, {"digest": {"$nin": digests}}]}
         cutoff = time.time() - min_age
         orphans: list[str] = []
         offset = 0
         while True:
             page = self._call(
                 lambda offset=offset: self.chunks.get(
-                    include=["metadatas"], limit=_PAGE, offset=offset
+                    where=suspects, include=["metadatas"], limit=_PAGE, offset=offset
                 )
             )
             for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False):

@@ -70,6 +70,33 @@ def test_bad_files_are_reported_and_the_rest_indexed(
     assert sorted(name for name, _ in report.failed) == ["bin.txt", "empty.txt"]
 
 
+def test_drop_orphans_deletes_only_old_unreferenced_chunks(
+    store: Store, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    index_paths(store, embedder, [_docs(tmp_path / "docs")])
+    live = store.live_chunks()
+    stranded = {  # chunks of writes that stopped before their manifest record
+        "never-committed": ("c.txt", "d" * 64, 0.0),  # a new source
+        "newer-version": ("a.txt", "e" * 64, 0.0),  # a live source, an unknown digest
+        "just-written": ("c.txt", "f" * 64, time.time()),  # another writer's, in progress
+    }
+    store.chunks.upsert(
+        ids=list(stranded),
+        documents=["Orphaned text."] * len(stranded),
+        metadatas=[
+            {"source": source, "digest": digest, "start": 0, "end": 14, "written_at": at}
+            for source, digest, at in stranded.values()
+        ],
+        embeddings=embedder.embed_documents(["Orphaned text."] * len(stranded)),
+    )
+
+    assert store.drop_orphans(min_age=60.0) == 2
+
+    left = set(store.chunks.get(include=[])["ids"])
+    assert left == {c.id for c in live} | {"just-written"}
+    assert store.live_chunks() == live
+
+
 def test_interrupted_write_is_invisible_and_cleaned_up(
     store: Store, embedder, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

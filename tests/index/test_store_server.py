@@ -20,6 +20,7 @@ from tests.index.test_indexing import (  # noqa: F401 - collected here, over bot
     _docs,
     test_bad_files_are_reported_and_the_rest_indexed,
     test_changed_file_replaces_its_old_chunks,
+    test_drop_orphans_deletes_only_old_unreferenced_chunks,
     test_indexing_twice_adds_nothing,
     test_interrupted_write_is_invisible_and_cleaned_up,
     test_remove_drops_source_and_chunks,
