@@ -81,7 +81,9 @@ def index_files(
     """Index (file, source name) pairs, as index_paths does."""
     report = IndexReport()
     store.drop_orphans(orphan_grace)
-    known = {record.source: record.digest for record in store.sources()}
+    records = store.sources()
+    known = {record.source: record.digest for record in records}
+    claimed = {record.source: record.path for record in records if Path(record.path).is_file()}
     bar = progress(len(files), "files") if progress and len(files) > 1 else Progress()
     pending: list[tuple[SourceDocument, tuple[Chunk, ...], bool]] = []
 
@@ -103,6 +105,7 @@ def index_files(
         for path, source in files:
             try:
                 document = load_document(path, source)
+                _claim(claimed, document)
                 previous = known.get(source)
                 if previous == document.digest and not force:
                     report.unchanged.append(source)
@@ -128,6 +131,17 @@ def index_files(
     finally:
         bar.close()
     return report
+
+
+def _claim(claimed: dict[str, str], document: SourceDocument) -> None:
+    """Refuse a second file under a source name that an existing file already has: it would
+    replace that file's text (a moved file, whose old path is gone, replaces it)."""
+    other = claimed.setdefault(document.source, document.path)
+    if other != document.path:
+        raise DocumentError(
+            f"{document.source}: {other} is already indexed under this name; index a folder "
+            f"that holds both files so their names differ, or `qa remove {document.source}` first"
+        )
 
 
 def index_document(

@@ -70,6 +70,29 @@ def test_bad_files_are_reported_and_the_rest_indexed(
     assert sorted(name for name, _ in report.failed) == ["bin.txt", "empty.txt"]
 
 
+def test_two_files_under_one_name_are_refused_not_merged(
+    store: Store, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    for project, who in (("alpha", "Ingrid Solberg"), ("beta", "Tariq Haddad")):
+        (tmp_path / project).mkdir()
+        (tmp_path / project / "README.md").write_text(f"Project {project} is run by {who}.\n")
+
+    report = index_paths(store, embedder, [tmp_path / "alpha", tmp_path / "beta"])
+    assert report.added == ["README.md"]
+    [(name, reason)] = report.failed
+    assert name == "README.md" and "already indexed under this name" in reason
+    again = index_paths(store, embedder, [tmp_path / "beta"])  # a later run: refused too
+    assert again.failed and not again.updated
+    assert [c.text for c in store.live_chunks()] == ["Project alpha is run by Ingrid Solberg."]
+
+    both = index_paths(store, embedder, [tmp_path])  # from their common folder: two names
+    assert both.added == ["alpha/README.md", "beta/README.md"] and not both.failed
+    (tmp_path / "alpha" / "README.md").rename(tmp_path / "moved.md")
+    moved = index_paths(store, embedder, [tmp_path / "moved.md"])
+    assert moved.added == ["moved.md"]
+    assert index_paths(store, embedder, [tmp_path / "beta"]).updated == ["README.md"]
+
+
 def test_drop_orphans_deletes_only_old_unreferenced_chunks(
     store: Store, embedder, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from tests.index.test_indexing import (  # noqa: F401 - collected here, over bot
     test_indexing_twice_adds_nothing,
     test_interrupted_write_is_invisible_and_cleaned_up,
     test_remove_drops_source_and_chunks,
+    test_two_files_under_one_name_are_refused_not_merged,
 )
 
 HEADLINE = "Which leaders did Putin call?"
