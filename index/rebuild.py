@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from index.errors import StoreError
-from index.store import CHROMA_FOLDER, SourceRecord, collection_names, error_line
+from index.store import (
+    CHROMA_FOLDER,
+    DEFAULT_COLLECTION,
+    SourceRecord,
+    collection_names,
+    error_line,
+)
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -23,18 +29,27 @@ _OLD = f"{CHROMA_FOLDER}.old"
 T = TypeVar("T")
 
 
-def record_sources(data_dir: Path, records: Sequence[SourceRecord]) -> None:
+def sources_file(data_dir: Path, collection: str = DEFAULT_COLLECTION) -> Path:
+    """Where a collection's source paths are recorded (one file per collection)."""
+    name = SOURCES_FILE if collection == DEFAULT_COLLECTION else f"sources.{collection}.json"
+    return data_dir / name
+
+
+def record_sources(
+    data_dir: Path, records: Sequence[SourceRecord], collection: str = DEFAULT_COLLECTION
+) -> None:
     """Remember each indexed source's path beside the store, so a broken store can be rebuilt."""
     listing = {record.source: record.path for record in records}
-    temporary = data_dir / f".{SOURCES_FILE}.{os.getpid()}"
+    target = sources_file(data_dir, collection)
+    temporary = data_dir / f".{target.name}.{os.getpid()}"
     temporary.write_text(json.dumps(listing, indent=1, ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, data_dir / SOURCES_FILE)
+    os.replace(temporary, target)
 
 
-def recorded_sources(data_dir: Path) -> dict[str, str]:
+def recorded_sources(data_dir: Path, collection: str = DEFAULT_COLLECTION) -> dict[str, str]:
     """Source name -> path, as last recorded (empty when never recorded or unreadable)."""
     try:
-        listing = json.loads((data_dir / SOURCES_FILE).read_text(encoding="utf-8"))
+        listing = json.loads(sources_file(data_dir, collection).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(listing, dict):
@@ -70,7 +85,7 @@ def rebuild_folder(data_dir: Path, build: Callable[[Path], T]) -> T:
     return result
 
 
-# on a Chroma server: the same steps with collections, renamed instead of folders
+# one collection (on a Chroma server, or in a folder that opens): renamed instead of folders
 
 
 def _aside(name: str, kind: str) -> tuple[str, ...]:
@@ -107,7 +122,7 @@ def rebuild_collections(client: ClientAPI, name: str, build: Callable[[str], T])
                 client.delete_collection(stale)
     except Exception as exc:
         reason = error_line(exc)
-        raise StoreError(f"Cannot start the rebuild on the Chroma server: {reason}") from exc
+        raise StoreError(f"Cannot start the rebuild: {reason}") from exc
     result = build(f"{name}__rebuild")
     try:
         found = _existing(client)
@@ -118,7 +133,7 @@ def rebuild_collections(client: ClientAPI, name: str, build: Callable[[str], T])
             client.get_collection(new, embedding_function=None).modify(name=live)
     except Exception as exc:
         raise StoreError(
-            f"The rebuilt index could not be swapped in on the Chroma server ({error_line(exc)}): "
+            f"The rebuilt index could not be swapped in ({error_line(exc)}): "
             "the old one is kept; run the rebuild again"
         ) from exc
     for old in _aside(name, "old"):

@@ -507,10 +507,15 @@ class Store:
                 try:
                     return action()
                 except Exception as exc:
-                    if not (self.url and _collection_gone(exc)):
+                    if not _collection_gone(exc):
                         raise
                     # another process rebuilt the index: its collections now hold the name
-                    self._attach(self.client, create=False)
+                    if self._reopen is not None:
+                        self.close()
+                        self._attach(self._reopen(), create=False)
+                    else:
+                        self._attach(self.client, create=False)
+                    self._snapshot = None
                     return action()
         except StoreError:
             raise

@@ -153,7 +153,7 @@ class Assistant:
         force: bool,
         on_wait: Callable[[], None] | None = None,
     ) -> IndexReport:
-        from index import index_paths, record_sources, write_lock
+        from index import index_paths, write_lock
 
         assert self._store is not None
         with _translated():
@@ -161,7 +161,7 @@ class Assistant:
                 return index_paths(self._store, self.embedder, paths, progress, force)
             with write_lock(self.settings.data_dir, on_wait):  # the only writer: no grace
                 report = index_paths(self._store, self.embedder, paths, progress, force, 0.0)
-                record_sources(self.settings.data_dir, self._store.sources())
+                self._record_sources(self._store)
                 return report
 
     def rebuild(
@@ -180,7 +180,7 @@ class Assistant:
         with _translated():
             given = list(find_files(paths))  # (file, source name)
         with self._lock, _translated():
-            known = self._known_sources()
+            known, opens = self._known_sources()
             files = {s: (Path(p), s) for s, p in known.items() if Path(p).is_file()}
             files.update((source, (path, source)) for path, source in given)
             missing = [
@@ -193,34 +193,44 @@ class Assistant:
 
                 folder = self.settings.data_dir
                 with write_lock(folder, on_wait):
-                    self.close()
-                    report = rebuild_folder(
-                        folder, lambda new: self._build(new.name, list(files.values()), progress)
-                    )
+                    if opens:  # this collection alone: others in the folder stay as they are
+                        report = self._rebuild_collections(list(files.values()), progress)
+                        self._record_sources(self.store)
+                    else:  # a folder that does not open is recreated whole
+                        self.close()
+                        report = rebuild_folder(
+                            folder,
+                            lambda new: self._build(new.name, list(files.values()), progress),
+                        )
             report.failed[:0] = missing
             return report
 
-    def _known_sources(self) -> dict[str, str]:
+    def _known_sources(self) -> tuple[dict[str, str], bool]:
         """Source -> path of what is indexed: from the store if it opens, else from the record
-        kept beside it."""
+        kept beside it; and whether it opened."""
         from index import recorded_sources
 
         try:
-            return {r.source: r.path for r in self.store.sources()}
+            return {r.source: r.path for r in self.store.sources()}, True
         except StoreUnavailable:
             self.close()
-            return recorded_sources(self.settings.data_dir)
+            return recorded_sources(self.settings.data_dir, self.settings.collection), False
+
+    def _record_sources(self, store: Store) -> None:
+        from index import record_sources
+
+        record_sources(self.settings.data_dir, store.sources(), self.settings.collection)
 
     def _build(
         self, folder_name: str, files: Sequence[tuple[Path, str]], progress: ProgressFactory | None
     ) -> IndexReport:
-        from index import Store, index_files, open_client, record_sources
+        from index import Store, index_files, open_client
 
         client = open_client(self.settings.data_dir, folder_name=folder_name)
         store = Store(client, self.settings.collection)
         try:
             report = index_files(store, self.embedder, files, progress, True, 0.0)
-            record_sources(self.settings.data_dir, store.sources())
+            self._record_sources(store)
             return report
         finally:
             store.close()
@@ -228,7 +238,7 @@ class Assistant:
     def _rebuild_collections(
         self, files: Sequence[tuple[Path, str]], progress: ProgressFactory | None
     ) -> IndexReport:
-        """On a Chroma server: index every source into new collections, then swap them in."""
+        """Index every source into new collections beside the live ones, then swap them in."""
         from index import Store, index_files, rebuild_collections
 
         store = self.store
@@ -238,8 +248,7 @@ class Assistant:
             return index_files(aside, self.embedder, files, progress, True, 0.0)
 
         report = rebuild_collections(store.client, store.name, build)
-        self._retriever = None
-        self._store = Store(store.client, store.name, url=store.url)
+        self.close()  # the next call opens the swapped-in collections
         return report
 
     def close(self) -> None:
@@ -261,14 +270,12 @@ class Assistant:
 
     def remove(self, source: str) -> None:
         """Drop a source and its chunks from the index."""
-        from index import record_sources
-
         with _translated():
             if not self.store.remove(source):
                 known = ", ".join(r.source for r in self.store.sources()) or "none"
                 raise SourceError(f"No source named '{source}' is indexed (indexed: {known})")
             if not self.settings.chroma_url:
-                record_sources(self.settings.data_dir, self.store.sources())
+                self._record_sources(self.store)
 
     # questions
 

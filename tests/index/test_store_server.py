@@ -203,3 +203,29 @@ def test_a_server_rebuild_killed_between_its_renames_is_undone(
 
     assert answer.answered and answer.citations[0].source == "b.md"
     assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
+
+
+def test_rebuilding_one_collection_leaves_the_others(
+    backend: dict[str, Any], tmp_path: Path
+) -> None:
+    docs = _docs(tmp_path / "docs")
+    first = Assistant(**{**backend, "collection": unique_collection("first")})
+    second = Assistant(**{**backend, "collection": unique_collection("second")})
+    first.index([docs / "a.txt"])
+    second.index([docs / "b.md"])
+
+    report = first.rebuild()
+
+    assert sorted(report.added) == ["a.txt", "article.txt"]
+    assert [r.source for r in Assistant(second.settings).sources()] == [
+        "article.txt",
+        "b.md",
+    ]
+    assert second.ask("Which planet has two moons?").citations[0].source == "b.md"
+    if not backend["chroma_url"]:  # each collection records its own files for a rebuild
+        from index import recorded_sources
+
+        assert sorted(recorded_sources(backend["data_dir"], second.settings.collection)) == [
+            "article.txt",
+            "b.md",
+        ]
