@@ -107,12 +107,19 @@ def recover_collections(client: ClientAPI, name: str) -> None:
             client.delete_collection(old)
 
 
-def rebuild_collections(client: ClientAPI, name: str, build: Callable[[str], T]) -> T:
+def rebuild_collections(
+    client: ClientAPI,
+    name: str,
+    build: Callable[[str], T],
+    unchanged: Callable[[], bool] = lambda: True,
+) -> T:
     """Build a new index with ``build(store_name)`` in collections beside the live ones, then
     rename them in; the old ones go last.
 
     Readers keep the old index until the renames (a few requests' time); a build that fails
-    or is killed leaves it as it was, and the next rebuild starts its collections anew.
+    or is killed leaves it as it was, and the next rebuild starts its collections anew. When
+    ``unchanged()`` says the live index was written meanwhile (another writer on a server),
+    nothing is swapped in: that writer's work would be lost.
     """
     try:
         recover_collections(client, name)
@@ -124,6 +131,14 @@ def rebuild_collections(client: ClientAPI, name: str, build: Callable[[str], T])
         reason = error_line(exc)
         raise StoreError(f"Cannot start the rebuild: {reason}") from exc
     result = build(f"{name}__rebuild")
+    if not unchanged():
+        for new in _aside(name, "rebuild"):
+            with contextlib.suppress(Exception):
+                client.delete_collection(new)
+        raise StoreError(
+            "The index changed while it was rebuilt (another process wrote to it): "
+            "nothing was swapped in; run the rebuild again"
+        )
     try:
         found = _existing(client)
         for live, old in zip(collection_names(name), _aside(name, "old"), strict=True):

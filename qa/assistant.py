@@ -247,7 +247,10 @@ class Assistant:
             aside = Store(store.client, name, url=store.url)
             return index_files(aside, self.embedder, files, progress, True, 0.0)
 
-        report = rebuild_collections(store.client, store.name, build)
+        before = store.generation()
+        report = rebuild_collections(
+            store.client, store.name, build, lambda: store.generation() == before
+        )
         self.close()  # the next call opens the swapped-in collections
         return report
 
@@ -270,7 +273,11 @@ class Assistant:
 
     def remove(self, source: str) -> None:
         """Drop a source and its chunks from the index."""
-        with _translated():
+        from index import write_lock
+
+        with _translated(), contextlib.ExitStack() as held:
+            if not self.settings.chroma_url:  # a rebuild running meanwhile would bring it back
+                held.enter_context(write_lock(self.settings.data_dir))
             if not self.store.remove(source):
                 known = ", ".join(r.source for r in self.store.sources()) or "none"
                 raise SourceError(f"No source named '{source}' is indexed (indexed: {known})")

@@ -229,3 +229,28 @@ def test_rebuilding_one_collection_leaves_the_others(
             "article.txt",
             "b.md",
         ]
+
+
+@pytest.mark.integration
+def test_a_server_rebuild_does_not_swap_over_a_write_made_meanwhile(
+    chroma_server: str, tmp_path: Path
+) -> None:
+    from index import Store, StoreError, index_paths, open_client, rebuild_collections
+
+    settings = {"data_dir": tmp_path / "data", "chroma_url": chroma_server}
+    settings["collection"] = name = unique_collection("meanwhile")
+    docs = _docs(tmp_path / "docs")
+    writer = Assistant(**settings)
+    writer.index([docs / "a.txt"])
+    client = open_client(url=chroma_server)
+    live = Store(client, name)
+    before = live.generation()
+
+    def build(aside: str) -> None:
+        index_paths(Store(client, aside), writer.embedder, [docs / "a.txt"])
+        Assistant(**settings).index([docs / "b.md"])  # another writer, while it builds
+
+    with pytest.raises(StoreError, match="changed while it was rebuilt"):
+        rebuild_collections(client, name, build, lambda: live.generation() == before)
+    assert "b.md" in [r.source for r in Assistant(**settings).sources()]
+    assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
