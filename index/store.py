@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -145,6 +146,7 @@ def open_store(
     A local store reopens its client when another process has changed the index, since
     Chroma's embedded client keeps answering queries from the vectors it loaded.
     """
+    check_collection_name(name)
     if url:
         from index.rebuild import recover_collections
 
@@ -158,6 +160,19 @@ def open_store(
     with contextlib.suppress(OSError):
         recover(folder)
     return Store(open_client(folder), name, reopen=lambda: open_client(folder), folder=folder)
+
+
+_COLLECTION_NAME = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,493}[a-zA-Z0-9])?")
+
+
+def check_collection_name(name: str) -> None:
+    """Refuse a collection name Chroma would not take (with the suffixes this store adds), or
+    one holding "__", which marks the store's own collections."""
+    if not _COLLECTION_NAME.fullmatch(name) or len(name) < 3 or "__" in name:
+        raise StoreError(
+            f"Invalid collection name {name!r}: use 3 to 495 letters, digits, '.', '_' or '-' "
+            "(no '__'), starting and ending with a letter or digit"
+        )
 
 
 def collection_names(name: str) -> tuple[str, str]:

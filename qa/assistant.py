@@ -175,9 +175,10 @@ class Assistant:
         A local store is built beside the old one and swapped in when complete, so this also
         repairs a damaged or version-mismatched store folder. Sources whose file is gone are
         reported as failed."""
-        from index import find_files
+        from index import check_collection_name, find_files
 
         with _translated():
+            check_collection_name(self.settings.collection)  # before any folder is touched
             given = list(find_files(paths))  # (file, source name)
         with self._lock, _translated():
             known, opens = self._known_sources()

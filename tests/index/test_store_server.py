@@ -254,3 +254,17 @@ def test_a_server_rebuild_does_not_swap_over_a_write_made_meanwhile(
         rebuild_collections(client, name, build, lambda: live.generation() == before)
     assert "b.md" in [r.source for r in Assistant(**settings).sources()]
     assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
+
+
+@pytest.mark.parametrize("name", ["my docs", "ab", "docs.", "a__b"])
+def test_a_collection_name_chroma_refuses_is_a_one_line_error(
+    backend: dict[str, Any], name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flags = ["--data-dir", str(backend["data_dir"]), "--collection", name]
+    if backend["chroma_url"]:
+        flags += ["--chroma-url", backend["chroma_url"]]
+    for command in (["sources"], ["index", "--rebuild"]):
+        assert main([*flags, *command]) != 0
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"qa: error: Invalid collection name {name!r}") and "\n" not in err
+    assert not backend["data_dir"].exists() or not list(backend["data_dir"].glob("chroma*"))
