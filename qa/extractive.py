@@ -785,6 +785,9 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
     """
     if not ranked:
         return []
+    # the same sentence in two places (a copied file) is quoted once: its best-ranked copy
+    first = {c.text.strip(): c for c in reversed(ranked)}
+    ranked = [c for c in ranked if first[c.text.strip()] is c]
     best = ranked[0]
     chosen = [best]
     length = len(best.text) + _MARKER_CHARS

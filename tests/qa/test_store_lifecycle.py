@@ -205,3 +205,14 @@ def test_questions_fail_clearly_while_the_chroma_server_is_down_and_resume_after
         assert answer.answered and "Macron" in answer.text
     finally:
         stop(server)
+
+
+def test_a_sentence_found_in_two_copies_is_quoted_once(tmp_path: Path) -> None:
+    docs = zebra_folder(tmp_path)
+    (docs / "copy-of-zebra.txt").write_text(ZEBRA, encoding="utf-8")
+    assistant = Assistant(data_dir=tmp_path / "data", bundled=False)
+    assistant.index([docs])
+    answer = assistant.ask(ASKED)
+    assert answer.answered
+    texts = [c.text for c in answer.citations]
+    assert len(texts) == len(set(texts)) and "Florian" in texts[0]
