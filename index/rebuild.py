@@ -58,7 +58,8 @@ def recorded_sources(data_dir: Path, collection: str = DEFAULT_COLLECTION) -> di
 
 
 def recover(data_dir: Path) -> None:
-    """Finish or undo a rebuild that stopped between its two renames."""
+    """Finish or undo a rebuild that stopped between its two renames (readers call it before
+    they open the folder, so none creates an empty store in its place)."""
     live, old = data_dir / CHROMA_FOLDER, data_dir / _OLD
     if old.exists() and not live.exists():
         old.rename(live)
@@ -77,9 +78,13 @@ def rebuild_folder(data_dir: Path, build: Callable[[Path], T]) -> T:
     shutil.rmtree(fresh, ignore_errors=True)
     result = build(fresh)
     live = data_dir / CHROMA_FOLDER
-    if live.exists():
-        live.rename(data_dir / _OLD)
-    fresh.rename(live)
+    try:
+        if live.exists():
+            live.rename(data_dir / _OLD)
+        fresh.rename(live)
+    except OSError as exc:  # a reader put the old folder back in between (see recover)
+        reason = f"The rebuilt store could not be swapped in ({exc}); run the rebuild again"
+        raise StoreError(reason) from None
     with contextlib.suppress(OSError):
         shutil.rmtree(data_dir / _OLD)
     return result
@@ -148,8 +153,7 @@ def rebuild_collections(
             client.get_collection(new, embedding_function=None).modify(name=live)
     except Exception as exc:
         raise StoreError(
-            f"The rebuilt index could not be swapped in ({error_line(exc)}): "
-            "the old one is kept; run the rebuild again"
+            f"The rebuilt index could not be swapped in ({error_line(exc)}); run the rebuild again"
         ) from exc
     for old in _aside(name, "old"):
         with contextlib.suppress(Exception):

@@ -157,9 +157,13 @@ def open_store(
     from index.rebuild import recover
 
     folder = Path(str(data_dir)).expanduser()
-    with contextlib.suppress(OSError):
-        recover(folder)
-    return Store(open_client(folder), name, reopen=lambda: open_client(folder), folder=folder)
+
+    def reopen() -> ClientAPI:  # after a rebuild's renames, never into the gap between them
+        with contextlib.suppress(OSError):
+            recover(folder)
+        return open_client(folder)
+
+    return Store(reopen(), name, reopen=reopen, folder=folder)
 
 
 _COLLECTION_NAME = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,493}[a-zA-Z0-9])?")
