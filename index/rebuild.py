@@ -102,8 +102,8 @@ def _existing(client: ClientAPI) -> set[str]:
 
 
 def recover_collections(client: ClientAPI, name: str) -> None:
-    """Finish or undo a server rebuild that stopped between its renames: a collection that
-    went aside as old comes back if nothing took its name, else it goes."""
+    """Finish or undo a rebuild that stopped between its renames: a collection that went
+    aside as old comes back if nothing took its name, else it goes."""
     found = _existing(client)
     for live, old in zip(collection_names(name), _aside(name, "old"), strict=True):
         if old in found and live not in found:

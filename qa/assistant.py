@@ -172,9 +172,10 @@ class Assistant:
     ) -> IndexReport:
         """Recreate the index from the sources' files (those indexed before, plus ``paths``).
 
-        A local store is built beside the old one and swapped in when complete, so this also
-        repairs a damaged or version-mismatched store folder. Sources whose file is gone are
-        reported as failed."""
+        The new index is built beside the old one and swapped in when complete: in collections
+        beside this collection's (the folder's or server's other collections stay as they are),
+        or, for a local folder that does not open (damaged, or from another Chroma version), in
+        a new folder. Sources whose file is gone are reported as failed."""
         from index import check_collection_name, find_files
 
         with _translated():
