@@ -140,19 +140,25 @@ def test_rebuild_recreates_the_index_from_the_files(
     assert Assistant(**backend).ask("Which planet has two moons?").answered
 
 
-def collections_named(url: str, name: str) -> set[str]:
+def on_server(url: str, tmp_path: Path, prefix: str) -> tuple[dict[str, Any], str]:
+    """Assistant settings for a fresh collection on the server, and its name."""
+    name = unique_collection(prefix)
+    return {"data_dir": tmp_path / "data", "chroma_url": url, "collection": name}, name
+
+
+def only_live_collections(url: str, name: str) -> bool:
+    """The store's two collections are there, and no aside copy of them is left."""
     from index import open_client
 
     found = {c.name for c in open_client(url=url).list_collections()}
-    return {found_name for found_name in found if found_name.split("__")[0] == name}
+    return {other for other in found if other.split("__")[0] == name} == {name, f"{name}__sources"}
 
 
 @pytest.mark.integration
 def test_a_server_rebuild_swaps_the_index_in_and_readers_follow(
     chroma_server: str, tmp_path: Path
 ) -> None:
-    settings = {"data_dir": tmp_path / "data", "chroma_url": chroma_server}
-    settings["collection"] = name = unique_collection("swap")
+    settings, name = on_server(chroma_server, tmp_path, "swap")
     reader = Assistant(**settings)
     reader.index([_docs(tmp_path / "docs")])
     assert reader.ask("Which planet has two moons?").answered
@@ -160,7 +166,7 @@ def test_a_server_rebuild_swaps_the_index_in_and_readers_follow(
     report = Assistant(**settings).rebuild()  # another client: the reader's collections go
 
     assert sorted(report.added) == ["a.txt", "article.txt", "b.md"]
-    assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
+    assert only_live_collections(chroma_server, name)
     answer = reader.ask("Which planet has two moons?")
     assert answer.answered and answer.citations[0].source == "b.md"
 
@@ -169,8 +175,7 @@ def test_a_server_rebuild_swaps_the_index_in_and_readers_follow(
 def test_a_failed_server_rebuild_leaves_the_old_index(chroma_server: str, tmp_path: Path) -> None:
     from index import Store, index_paths, open_client, rebuild_collections
 
-    settings = {"data_dir": tmp_path / "data", "chroma_url": chroma_server}
-    settings["collection"] = name = unique_collection("failed")
+    settings, name = on_server(chroma_server, tmp_path, "failed")
     assistant = Assistant(**settings)
     docs = _docs(tmp_path / "docs")
     assistant.index([docs])
@@ -184,7 +189,7 @@ def test_a_failed_server_rebuild_leaves_the_old_index(chroma_server: str, tmp_pa
         rebuild_collections(client, name, build)
     assert Assistant(**settings).ask("Which planet has two moons?").answered
     assert Assistant(**settings).rebuild().failed == []
-    assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
+    assert only_live_collections(chroma_server, name)
 
 
 @pytest.mark.integration
@@ -193,8 +198,7 @@ def test_a_server_rebuild_killed_between_its_renames_is_undone(
 ) -> None:
     from index import open_client
 
-    settings = {"data_dir": tmp_path / "data", "chroma_url": chroma_server}
-    settings["collection"] = name = unique_collection("killed")
+    settings, name = on_server(chroma_server, tmp_path, "killed")
     Assistant(**settings).index([_docs(tmp_path / "docs")])
     client = open_client(url=chroma_server)
     client.get_collection(name).modify(name=f"{name}__old")  # the first rename, then killed
@@ -202,7 +206,7 @@ def test_a_server_rebuild_killed_between_its_renames_is_undone(
     answer = Assistant(**settings).ask("Which planet has two moons?")
 
     assert answer.answered and answer.citations[0].source == "b.md"
-    assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
+    assert only_live_collections(chroma_server, name)
 
 
 def test_rebuilding_one_collection_leaves_the_others(
@@ -237,8 +241,7 @@ def test_a_server_rebuild_does_not_swap_over_a_write_made_meanwhile(
 ) -> None:
     from index import Store, StoreError, index_paths, open_client, rebuild_collections
 
-    settings = {"data_dir": tmp_path / "data", "chroma_url": chroma_server}
-    settings["collection"] = name = unique_collection("meanwhile")
+    settings, name = on_server(chroma_server, tmp_path, "meanwhile")
     docs = _docs(tmp_path / "docs")
     writer = Assistant(**settings)
     writer.index([docs / "a.txt"])
@@ -253,7 +256,7 @@ def test_a_server_rebuild_does_not_swap_over_a_write_made_meanwhile(
     with pytest.raises(StoreError, match="changed while it was rebuilt"):
         rebuild_collections(client, name, build, lambda: live.generation() == before)
     assert "b.md" in [r.source for r in Assistant(**settings).sources()]
-    assert collections_named(chroma_server, name) == {name, f"{name}__sources"}
+    assert only_live_collections(chroma_server, name)
 
 
 @pytest.mark.parametrize("name", ["my docs", "ab", "docs.", "a__b"])
