@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -95,4 +96,4 @@ class BM25:
                 tf = self.docs[i][term]
                 norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg_length)
                 scores[i] = scores.get(i, 0.0) + idf * tf * (self.k1 + 1) / norm
-        return sorted(scores.items(), key=lambda item: -item[1])[:k]
+        return heapq.nlargest(k, scores.items(), key=lambda item: item[1])  # stable, as sorted

@@ -43,9 +43,9 @@ class HybridSearch:
     def corpus(self) -> Corpus:
         """The current corpus, rebuilt when the store's manifest has changed."""
         records, generation = self.store.snapshot()
-        live = {(r.source, r.digest) for r in records}
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
+                live = {(r.source, r.digest) for r in records}
                 chunks = tuple(self.store.live_chunks(live))
                 by_id = {c.id: c for c in chunks}
                 self._corpus = Corpus(generation, chunks, BM25(c.text for c in chunks), by_id)
