@@ -74,8 +74,9 @@ def test_two_files_under_one_name_are_refused_not_merged(
     store: Store, embedder, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     for project, who in (("alpha", "Ingrid Solberg"), ("beta", "Tariq Haddad")):
-        (tmp_path / project).mkdir()
-        (tmp_path / project / "README.md").write_text(f"Project {project} is run by {who}.\n")
+        readme = tmp_path / project / "README.md"
+        readme.parent.mkdir()
+        readme.write_text(f"Project {project} is run by {who}.\n", encoding="utf-8")
 
     report = index_paths(store, embedder, [tmp_path / "alpha", tmp_path / "beta"])
     assert report.added == ["README.md"]
