@@ -10,7 +10,6 @@ from index.rebuild import (
     rebuild_folder,
     record_sources,
     recorded_sources,
-    recover_collections,
 )
 from index.store import (
     SourceRecord,
@@ -48,7 +47,6 @@ __all__ = [
     "rebuild_folder",
     "record_sources",
     "recorded_sources",
-    "recover_collections",
     "split_sentences",
     "write_lock",
 ]
