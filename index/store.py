@@ -240,6 +240,15 @@ class Store:
                 raise StoreError(broken_store_message(self.folder, exc)) from None
             raise StoreError(f"Cannot open collection '{self.name}': {error_line(exc)}") from None
 
+    def _reattach(self, create: bool = True) -> None:
+        """Open the collections again by name: a local folder through a fresh client (the
+        embedded one keeps what it loaded), a server through the same one."""
+        if self._reopen is not None:
+            self.close()
+            self._attach(self._reopen(), create)
+        else:
+            self._attach(self.client, create)
+
     def close(self) -> None:
         """Release the Chroma client (a local folder's files are closed)."""
         close = getattr(self.client, "close", None)  # Client has it; ClientAPI does not say so
@@ -271,8 +280,7 @@ class Store:
                 self._snapshot[3][0],
             )
             if self._reopen is not None and changed:  # another process changed the index
-                self.close()
-                self._attach(self._reopen())
+                self._reattach()
                 stamp = self._file_stamp()
                 records = self.sources()
                 generation = self.generation(records)
@@ -529,11 +537,7 @@ class Store:
                     if not _collection_gone(exc):
                         raise
                     # another process rebuilt the index: its collections now hold the name
-                    if self._reopen is not None:
-                        self.close()
-                        self._attach(self._reopen(), create=False)
-                    else:
-                        self._attach(self.client, create=False)
+                    self._reattach(create=False)
                     self._snapshot = None
                     return action()
         except StoreError:
