@@ -83,7 +83,7 @@ def index_files(
     store.drop_orphans(orphan_grace)
     records = store.sources()
     known = {record.source: record.digest for record in records}
-    claimed = {record.source: record.path for record in records if Path(record.path).is_file()}
+    claimed = {record.source: record.path for record in records}
     bar = progress(len(files), "files") if progress and len(files) > 1 else Progress()
     pending: list[tuple[SourceDocument, tuple[Chunk, ...], bool]] = []
 
@@ -137,11 +137,12 @@ def _claim(claimed: dict[str, str], document: SourceDocument) -> None:
     """Refuse a second file under a source name that an existing file already has: it would
     replace that file's text (a moved file, whose old path is gone, replaces it)."""
     other = claimed.setdefault(document.source, document.path)
-    if other != document.path:
+    if other != document.path and Path(other).is_file():  # only a clash costs a look
         raise DocumentError(
             f"{document.source}: {other} is already indexed under this name; index a folder "
             f"that holds both files so their names differ, or `qa remove {document.source}` first"
         )
+    claimed[document.source] = document.path
 
 
 def index_document(
