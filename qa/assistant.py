@@ -277,13 +277,14 @@ class Assistant:
         """Drop a source and its chunks from the index."""
         from index import write_lock
 
-        with _translated(), contextlib.ExitStack() as held:
-            if not self.settings.chroma_url:  # a rebuild running meanwhile would bring it back
-                held.enter_context(write_lock(self.settings.data_dir))
+        local = not self.settings.chroma_url
+        # locally, a rebuild running meanwhile would bring the source back
+        held = write_lock(self.settings.data_dir) if local else contextlib.nullcontext()
+        with _translated(), held:
             if not self.store.remove(source):
                 known = ", ".join(r.source for r in self.store.sources()) or "none"
                 raise SourceError(f"No source named '{source}' is indexed (indexed: {known})")
-            if not self.settings.chroma_url:
+            if local:
                 self._record_sources(self.store)
 
     # questions
