@@ -182,12 +182,39 @@ def answer_type_ok(question: str, sentence: str) -> float:
     """1.0 when the sentence holds the kind of thing the question asks for (or it can't tell)."""
     evidence = _asked_kind(question)
     if evidence is not None:
-        return 1.0 if evidence.search(sentence) else 0.0
+        return 1.0 if _holds(evidence, sentence) else 0.0
     if _NAME_QUESTION.search(question):
-        asked = {w.lower() for w in words(question)}
-        names = [m.group(0) for m in re.finditer(r"\b[A-Z][\w’'-]+", sentence)]
+        asked = _lower_words(question)
+        names = _capitalised_words(sentence)
         return 1.0 if any(name.lower() not in asked for name in names[1:] or names) else 0.0
     return 1.0
+
+
+# The same candidate sentences and questions come back for every candidate and question:
+# what is read from one text alone is kept.
+@functools.lru_cache(maxsize=1 << 15)
+def _holds(evidence: re.Pattern[str], text: str) -> bool:
+    return evidence.search(text) is not None
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _capitalised_words(text: str) -> tuple[str, ...]:
+    return tuple(m.group(0) for m in re.finditer(r"\b[A-Z][\w’'-]+", text))
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[\w'’-]+", text))
+
+
+@functools.lru_cache(maxsize=256)
+def _lower_words(question: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in words(question))
+
+
+@functools.lru_cache(maxsize=256)
+def _stems(question: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(question))
 
 
 @functools.lru_cache(maxsize=256)  # every candidate sentence asks it of the same question
@@ -241,7 +268,7 @@ def asks_for_list(question: str) -> bool:
 
 def new_names(question: str, text: str) -> list[str]:
     """Capitalised words of text (not opening a sentence) that the question does not have."""
-    asked = {stem(w) for w in words(question)}
+    asked = _stems(question)
     return [
         m.group(0)
         for m in _CAPITALISED.finditer(text.strip())
@@ -253,7 +280,7 @@ def list_missing(question: str, text: str) -> float:
     """1.0 when the question asks for several names and text lists none it lacks."""
     if not asks_for_list(question):
         return 0.0
-    asked = {stem(w) for w in words(question)}
+    asked = _stems(question)
     for match in _NAME_LIST.finditer(text):
         if any(stem(w) not in asked for w in words(match.group(0)) if w not in STOPWORDS):
             return 0.0
@@ -272,8 +299,8 @@ def named_focus(question: str, sentence: str) -> float:
     focus = set(focus_terms(question))
     if not focus:
         return 0.0
-    asked = {w.lower() for w in words(question)}
-    tokens = re.findall(r"[\w'’-]+", sentence)
+    asked = _lower_words(question)
+    tokens = _tokens(sentence)
     for i, token in enumerate(tokens):
         if stem(token.lower()) not in focus:
             continue
@@ -492,10 +519,15 @@ _STRICT_QUANTITY = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=256)
+def _token_stems(question: str) -> frozenset[str]:
+    return frozenset(_stem_token(w) for w in _TOKEN.findall(question))
+
+
 def typed_spans(question: str, tokens: Sequence[str]) -> list[int]:
     """Positions of the tokens that are what the question asks for and the question lacks:
     a year or a date, a number, a name (a capitalised word not opening the sentence)."""
-    asked = {_stem_token(w) for w in _TOKEN.findall(question)}
+    asked = _token_stems(question)
     if _YEAR_QUESTION.search(question):
         kind = _STRICT_YEAR
     elif _TIME_QUESTION.search(question):
@@ -570,11 +602,13 @@ class WordMatch:
 
     def __init__(self, question: str, texts: Sequence[str], embed_words: WordEmbedder, bm25: BM25):
         self.asked = key_terms(question, bm25)
+        self._matched: dict[str, NDArray[np.float32]] = {}  # text -> matches(text)
         pairs = [(stem(w), w) for w in words(question) if w not in STOPWORDS]
         surface: dict[str, str] = {}
         for term, word in pairs:
             surface.setdefault(term, word)
         self.terms = list(self.asked)
+        self._weights = np.array([self.asked[t] for t in self.terms])
         vocabulary = sorted({w for text in texts for w in words(text) if w not in STOPWORDS})
         self.column = {w: i for i, w in enumerate(vocabulary)}
         if self.terms and vocabulary:
@@ -586,6 +620,11 @@ class WordMatch:
 
     def matches(self, text: str) -> NDArray[np.float32]:
         """Per question term: 1 if its stem is in text, else its best cosine with a text word."""
+        if text not in self._matched:
+            self._matched[text] = self._match(text)
+        return self._matched[text]
+
+    def _match(self, text: str) -> NDArray[np.float32]:
         present = [w for w in words(text) if w in self.column]
         stems = {stem(w) for w in present}
         if not self.terms:
@@ -609,8 +648,7 @@ class WordMatch:
         if not self.terms:
             return 0.0, 0.0
         match = self.matches(text)
-        weights = np.array([self.asked[t] for t in self.terms])
-        return float(match @ weights / weights.sum()), float(match.min())
+        return float(match @ self._weights / self._weights.sum()), float(match.min())
 
 
 WordEmbedder = Callable[[list[str]], "NDArray[np.float32]"]
