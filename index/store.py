@@ -10,6 +10,7 @@ import os
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,11 +325,28 @@ class Store:
             raise StoreError(f"No source named '{source}' in the index")
         return str(documents[0])
 
-    def live_chunks(self, live: set[tuple[str, str]] | None = None) -> list[StoredChunk]:
-        """Every chunk of every source in the manifest, in source order."""
-        if live is None:
-            live = {(r.source, r.digest) for r in self.sources()}
-        found: list[StoredChunk] = []
+    def live_chunks(self, records: Sequence[SourceRecord] | None = None) -> list[StoredChunk]:
+        """Every chunk of every source in the manifest (or in records), in source order.
+
+        The collection is read a page at a time. Another process writing meanwhile shifts the
+        pages, so a chunk can be missed or read twice: chunks are kept once by id, and a source
+        whose count comes out short is read again on its own.
+        """
+        if records is None:
+            records = self.sources()
+        expected = {(r.source, r.digest): r.chunks for r in records}
+        found: dict[str, StoredChunk] = {}
+        counts: Counter[tuple[str, str]] = Counter()
+
+        def keep(page: Any) -> None:
+            for cid, text, meta in zip(
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False
+            ):
+                key = (str(meta.get("source")), str(meta.get("digest")))
+                if key in expected and cid not in found:
+                    found[cid] = _stored(cid, text, meta)
+                    counts[key] += 1
+
         offset = 0
         while True:
             page = self._call(
@@ -336,16 +354,21 @@ class Store:
                     include=["documents", "metadatas"], limit=_PAGE, offset=offset
                 )
             )
-            ids = page["ids"]
-            for cid, text, meta in zip(
-                ids, page["documents"] or [], page["metadatas"] or [], strict=False
-            ):
-                if (meta.get("source"), meta.get("digest")) in live:
-                    found.append(_stored(cid, text, meta))
-            if len(ids) < _PAGE:
+            keep(page)
+            if len(page["ids"]) < _PAGE:
                 break
             offset += _PAGE
-        return sorted(found, key=lambda chunk: (chunk.source, chunk.start))
+        for (source, digest), count in expected.items():
+            if counts[(source, digest)] < count:
+                where = {"$and": [{"source": source}, {"digest": digest}]}
+                keep(
+                    self._call(
+                        lambda where=where: self.chunks.get(
+                            where=where, include=["documents", "metadatas"]
+                        )
+                    )
+                )
+        return sorted(found.values(), key=lambda chunk: (chunk.source, chunk.start))
 
     def query(
         self, vector: Sequence[float], k: int, live: set[tuple[str, str]] | None = None

@@ -45,8 +45,7 @@ class HybridSearch:
         records, generation = self.store.snapshot()
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
-                live = {(r.source, r.digest) for r in records}
-                chunks = tuple(self.store.live_chunks(live))
+                chunks = tuple(self.store.live_chunks(records))
                 by_id = {c.id: c for c in chunks}
                 self._corpus = Corpus(generation, chunks, BM25(c.text for c in chunks), by_id)
             return self._corpus
