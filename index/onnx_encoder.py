@@ -238,7 +238,7 @@ def plan_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[t
     best = np.zeros(count + 1)
     cut = [0] * (count + 1)
     first = 0  # the earliest start a batch ending at ``end`` may have
-    smallest = min(2, count, batch_size)
+    smallest = 2 if count > 1 and batch_size > 2 else 1  # then any count splits into 2s and 3s
     for end in range(1, count + 1):
         first = max(first, end - batch_size)
         while first < end - smallest and (end - first) * lengths[first] > max_tokens:
