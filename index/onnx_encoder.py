@@ -228,7 +228,7 @@ def plan_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[t
     width, except at a width of 4k + 3 tokens that the text fills (found on AVX2): there it is
     ~1.5e-8 off, enough to round some float16 values of the stored sentence and word vectors
     the other way. So no text runs alone unless it is the only one, and encode pads such
-    batches by one token.
+    batches by one token (not a lone text: a question's vector stays what it was).
     """
     import numpy as np
 
@@ -301,7 +301,7 @@ class OnnxEncoder:
         lengths = [len(encodings[i].ids) for i in order]
         for start, end in plan_batches(lengths, batch_size, self.max_tokens):
             rows = order[start:end]
-            width = lengths[start] + (lengths[start] % 4 == 3)  # see plan_batches
+            width = lengths[start] + (lengths[start] % 4 == 3 and end - start > 1)  # see plan
             out[rows] = self._run([encodings[i] for i in rows], width)
         return out
 
