@@ -264,7 +264,7 @@ class OnnxEncoder:
 
     Texts are tokenized once, sorted by length and run in batches (see plan_batches) of at
     most ``batch_size`` texts and ``max_tokens`` padded tokens, which bounds the memory a batch
-    of long texts takes. A text's vector does not depend on its batch nor on its padding.
+    of long texts takes. A text's vector does not depend on its batch (see plan_batches).
     """
 
     def __init__(
