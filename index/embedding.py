@@ -130,13 +130,18 @@ class Embedder:
     def words(self) -> WordVectors:
         """Single-word vectors, saved beside the model's ONNX export in the cache folder."""
         if self._words is None:
+            encoder = self._onnx  # when loaded, its path is onnx_file's: no second fingerprint
             with _LOCK:
                 if self._words is None:
                     from index.onnx_encoder import onnx_file
                     from index.words import WordVectors
 
-                    folder = onnx_file(Path(self.model_path), self.cache_dir).parent / "words"
-                    self._words = WordVectors(folder, self.encode)
+                    export = (
+                        encoder.path
+                        if encoder is not None
+                        else onnx_file(Path(self.model_path), self.cache_dir)
+                    )
+                    self._words = WordVectors(export.parent / "words", self.encode)
         return self._words
 
     @property

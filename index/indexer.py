@@ -189,9 +189,13 @@ def embed_chunks(
     if not chunks:
         return [], []
     texts = [chunk.text for chunk in chunks] + sentences
-    unique = {text: i for i, text in enumerate(dict.fromkeys(texts))}  # one-sentence chunks
+    # the new words go into the same encode call: answering then only looks them up
+    new_words = embedder.words.unknown(chunk.text for chunk in chunks)
+    unique = {text: i for i, text in enumerate(dict.fromkeys(texts + new_words))}
     encoded = embedder.encode(list(unique))
-    embedder.words.learn(chunk.text for chunk in chunks)  # answering then only looks them up
-    rows = encoded[[unique[text] for text in texts]] if len(unique) < len(texts) else encoded
+    embedder.words.learn(
+        (chunk.text for chunk in chunks), {word: encoded[unique[word]] for word in new_words}
+    )
+    rows = encoded[[unique[text] for text in texts]]
     vectors = [list(map(float, row)) for row in rows[: len(chunks)]]
     return vectors, split_rows(rows[len(chunks) :], [len(chunk.sentences) for chunk in chunks])

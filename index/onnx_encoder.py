@@ -27,6 +27,10 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 EXPORT_SECONDS = 900
 MAX_TOKENS = 8192  # padded tokens in one run: 32 texts of 256 tokens
 TOLERANCE = 1e-5  # largest allowed gap to sentence-transformers' vectors
+# the cost of a batch, counted in tokens of a short text: a session run costs about as much as
+# 12 tokens, and a token of a text of n tokens (1 + n / QUADRATIC) (attention grows with n)
+RUN_COST = 12.0
+QUADRATIC = 170.0
 _CHECK = (
     "Which leaders did Putin call?",
     "",
@@ -213,11 +217,54 @@ def export_in_child(model_dir: Path, target: Path) -> bool:
 # encoding (numpy, tokenizers and onnxruntime only)
 
 
+def plan_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[tuple[int, int]]:
+    """Cut texts sorted longest first (their token counts) into batches [start, end) of at
+    most ``batch_size`` texts and ``max_tokens`` padded tokens, choosing the cuts that cost the
+    least: a run costs RUN_COST, and each text the cost of the batch's longest one (its padded
+    width). One batch of texts from 81 down to 12 tokens pads them all to 81; cut where the
+    padding costs more than another run does, it computes about half the tokens.
+
+    A text's vector is the same, bit for bit, in any batch of two texts or more at any padded
+    width, except at a width of 4k + 3 tokens that the text fills (found on AVX2): there it is
+    ~1.5e-8 off, enough to round some float16 values of the stored sentence and word vectors
+    the other way. So no text runs alone unless it is the only one, and encode pads such
+    batches by one token (not a lone text: a question's vector stays what it was).
+    """
+    import numpy as np
+
+    count = len(lengths)
+    width = np.asarray(lengths, dtype=np.float64)
+    cost = np.maximum(width, 1.0) * (1.0 + width / QUADRATIC)  # one text padded to width
+    best = np.zeros(count + 1)
+    cut = [0] * (count + 1)
+    first = 0  # the earliest start a batch ending at ``end`` may have
+    smallest = 2 if count > 1 and batch_size > 2 else 1  # then any count splits into 2s and 3s
+    for end in range(1, count + 1):
+        first = max(first, end - batch_size)
+        while first < end - smallest and (end - first) * lengths[first] > max_tokens:
+            first += 1
+        if end < smallest:
+            best[end] = np.inf
+            continue
+        starts = np.arange(first, end - smallest + 1)
+        totals = best[first : end - smallest + 1] + RUN_COST + (end - starts) * cost[starts]
+        pick = int(np.argmin(totals))
+        best[end] = totals[pick]
+        cut[end] = first + pick
+    batches = []
+    end = count
+    while end > 0:
+        batches.append((cut[end], end))
+        end = cut[end]
+    return batches[::-1]
+
+
 class OnnxEncoder:
     """The exported model behind sentence-transformers' own tokenizer settings.
 
-    Texts are tokenized once, sorted by length and run in batches of at most ``batch_size``
-    texts and ``max_tokens`` padded tokens, which bounds the memory a batch of long texts takes.
+    Texts are tokenized once, sorted by length and run in batches (see plan_batches) of at
+    most ``batch_size`` texts and ``max_tokens`` padded tokens, which bounds the memory a batch
+    of long texts takes. A text's vector does not depend on its batch (see plan_batches).
     """
 
     def __init__(
@@ -251,12 +298,11 @@ class OnnxEncoder:
         encodings = self.tokenizer.encode_batch(texts)
         out = np.zeros((len(texts), self.spec.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        at = 0
-        while at < len(order):
-            longest = len(encodings[order[at]].ids)
-            rows = order[at : at + max(1, min(batch_size, self.max_tokens // max(1, longest)))]
-            out[rows] = self._run([encodings[i] for i in rows], longest)
-            at += len(rows)
+        lengths = [len(encodings[i].ids) for i in order]
+        for start, end in plan_batches(lengths, batch_size, self.max_tokens):
+            rows = order[start:end]
+            width = lengths[start] + (lengths[start] % 4 == 3 and end - start > 1)  # see plan
+            out[rows] = self._run([encodings[i] for i in rows], width)
         return out
 
     def _run(self, encodings: list[Encoding], width: int) -> NDArray[np.float32]:

@@ -8,7 +8,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,8 +95,17 @@ class WordVectors:
                     self._rows.update(fresh)
         return np.stack([found[word] for word in asked]).astype(np.float32)
 
-    def learn(self, texts: Iterable[str]) -> int:
-        """Encode and save the words of texts not saved yet; returns how many were new."""
+    def unknown(self, texts: Iterable[str]) -> list[str]:
+        """The words of texts that learn would encode: neither saved nor met before."""
+        with self._lock:
+            self._read_new_segments()
+            return sorted(vocabulary(texts) - self._saved - self._rows.keys())
+
+    def learn(
+        self, texts: Iterable[str], encoded: Mapping[str, NDArray[np.float32]] | None = None
+    ) -> int:
+        """Encode and save the words of texts not saved yet; returns how many were new.
+        ``encoded`` holds vectors the caller has already computed (see ``unknown``)."""
         import numpy as np
 
         with self._lock:
@@ -105,8 +114,11 @@ class WordVectors:
             known = {word: self._rows[word] for word in new if word in self._rows}
         if not new:
             return 0
+        given = encoded or {}
+        known.update((word, given[word].astype(np.float16)) for word in new if word in given)
         todo = [word for word in new if word not in known]
-        known.update(zip(todo, self.encode(todo).astype(np.float16), strict=True))
+        if todo:
+            known.update(zip(todo, self.encode(todo).astype(np.float16), strict=True))
         vectors = np.stack([known[word] for word in new])
         with self._lock:
             self._rows.update(zip(new, vectors, strict=True))
