@@ -223,12 +223,6 @@ def plan_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[t
     least: a run costs RUN_COST, and each text the cost of the batch's longest one (its padded
     width). One batch of texts from 81 down to 12 tokens pads them all to 81; cut where the
     padding costs more than another run does, it computes about half the tokens.
-
-    A text's vector is the same, bit for bit, in any batch of two texts or more at any padded
-    width, except at a width of 4k + 3 tokens that the text fills (found on AVX2): there it is
-    ~1.5e-8 off, enough to round some float16 values of the stored sentence and word vectors
-    the other way. So no text runs alone unless it is the only one, and encode pads such
-    batches by one token (not a lone text: a question's vector stays what it was).
     """
     import numpy as np
 
@@ -238,16 +232,12 @@ def plan_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[t
     best = np.zeros(count + 1)
     cut = [0] * (count + 1)
     first = 0  # the earliest start a batch ending at ``end`` may have
-    smallest = 2 if count > 1 and batch_size > 2 else 1  # then any count splits into 2s and 3s
     for end in range(1, count + 1):
         first = max(first, end - batch_size)
-        while first < end - smallest and (end - first) * lengths[first] > max_tokens:
+        while first < end - 1 and (end - first) * lengths[first] > max_tokens:
             first += 1
-        if end < smallest:
-            best[end] = np.inf
-            continue
-        starts = np.arange(first, end - smallest + 1)
-        totals = best[first : end - smallest + 1] + RUN_COST + (end - starts) * cost[starts]
+        starts = np.arange(first, end)
+        totals = best[first:end] + RUN_COST + (end - starts) * cost[starts]
         pick = int(np.argmin(totals))
         best[end] = totals[pick]
         cut[end] = first + pick
@@ -264,7 +254,7 @@ class OnnxEncoder:
 
     Texts are tokenized once, sorted by length and run in batches (see plan_batches) of at
     most ``batch_size`` texts and ``max_tokens`` padded tokens, which bounds the memory a batch
-    of long texts takes. A text's vector does not depend on its batch (see plan_batches).
+    of long texts takes. A text's vector depends on its batch only by rounding (~1e-8).
     """
 
     def __init__(
@@ -301,8 +291,7 @@ class OnnxEncoder:
         lengths = [len(encodings[i].ids) for i in order]
         for start, end in plan_batches(lengths, batch_size, self.max_tokens):
             rows = order[start:end]
-            width = lengths[start] + (lengths[start] % 4 == 3 and end - start > 1)  # see plan
-            out[rows] = self._run([encodings[i] for i in rows], width)
+            out[rows] = self._run([encodings[i] for i in rows], lengths[start])
         return out
 
     def _run(self, encodings: list[Encoding], width: int) -> NDArray[np.float32]:
