@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import Include
     from numpy.typing import NDArray
 
 DEFAULT_COLLECTION = "documents"
@@ -347,27 +348,13 @@ class Store:
                     found[cid] = _stored(cid, text, meta)
                     counts[key] += 1
 
-        offset = 0
-        while True:
-            page = self._call(
-                lambda offset=offset: self.chunks.get(
-                    include=["documents", "metadatas"], limit=_PAGE, offset=offset
-                )
-            )
+        for page in self._pages(["documents", "metadatas"]):
             keep(page)
-            if len(page["ids"]) < _PAGE:
-                break
-            offset += _PAGE
         for (source, digest), count in expected.items():
             if counts[(source, digest)] < count:
                 where = {"$and": [{"source": source}, {"digest": digest}]}
-                keep(
-                    self._call(
-                        lambda where=where: self.chunks.get(
-                            where=where, include=["documents", "metadatas"]
-                        )
-                    )
-                )
+                for page in self._pages(["documents", "metadatas"], where):
+                    keep(page)
         return sorted(found.values(), key=lambda chunk: (chunk.source, chunk.start))
 
     def query(
@@ -533,23 +520,28 @@ class Store:
             suspects = {"$or": [{"source": {"$nin": sources}}, {"digest": {"$nin": digests}}]}
         cutoff = time.time() - min_age
         orphans: list[str] = []
-        offset = 0
-        while True:
-            page = self._call(
-                lambda offset=offset: self.chunks.get(
-                    where=suspects, include=["metadatas"], limit=_PAGE, offset=offset
-                )
-            )
+        for page in self._pages(["metadatas"], suspects):
             for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
                 old = float(meta.get("written_at", 0.0) or 0.0) <= cutoff
                 if (meta.get("source"), meta.get("digest")) not in live and old:
                     orphans.append(cid)
-            if len(page["ids"]) < _PAGE:
-                break
-            offset += _PAGE
         for at in range(0, len(orphans), _PAGE):
             self._call(lambda at=at: self.chunks.delete(ids=orphans[at : at + _PAGE]))
         return len(orphans)
+
+    def _pages(self, include: Include, where: Any = None) -> Iterator[Any]:
+        """The chunks (those matching ``where``, if given) as Chroma get results, _PAGE a time."""
+        offset = 0
+        while True:
+            page = self._call(
+                lambda offset=offset: self.chunks.get(
+                    where=where, include=include, limit=_PAGE, offset=offset
+                )
+            )
+            yield page
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
 
     def _call(self, action: Any) -> Any:
         try:
