@@ -5,7 +5,7 @@ store, collects every candidate sentence's features, fits (1) the sentence-scori
 logistic regression on "this sentence holds the gold answer", (2) the decline model on
 "answerable or not", on the article set and half of the wiki articles ("wiki-fit"), then
 prints the figures for every set, including the other half ("wiki-held", never fitted on),
-and the Weights to paste into qa/extractive.py. The threshold keeps false declines at 5% on
+and the Weights to paste into qa/reading/weights.py. The threshold keeps false declines at 5% on
 the fitted sets (WIKI_FALSE_DECLINES=0.08 lets wiki-fit alone go to 8%). It ends with the
 figures for a grid of the answer margins (second_margin, complement_margin, trim_margin):
 pick them by the fitted sets, then read wiki-held. `--cached` reuses
@@ -30,10 +30,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa import Assistant, bundled_article  # noqa: E402
-from qa import extractive as ex  # noqa: E402
+from qa.choosing import choose, clause_scores  # noqa: E402
 from qa.evaluation import contains, read_questions  # noqa: E402
+from qa.extractive import confidence  # noqa: E402
+from qa.reading import (  # noqa: E402
+    DEFAULT_WEIGHTS,
+    FEATURES,
+    SUPPORT_FEATURES,
+    Weights,
+    key_terms,
+    sentence_features,
+)
 
-FEATURE_REPEATED = ex.FEATURES.index("repeated")
+FEATURE_REPEATED = FEATURES.index("repeated")
 FALSE_DECLINES = {"article": 0.05, "wiki-fit": float(os.environ.get("WIKI_FALSE_DECLINES", "0.05"))}
 UNKNOWN_NAME_WEIGHT = float(os.environ.get("UNKNOWN_NAME_WEIGHT", "-1.0"))
 C_SUPPORT = float(os.environ.get("C_SUPPORT", "0.1"))
@@ -126,20 +135,20 @@ def refeature(rows: list[dict], names: tuple[str, ...]) -> None:
     """Recompute the sentence features of cached rankings (dense cosines kept from the cache)."""
     for r in rows:
         ranking = r["ranking"]
-        asked = ex.key_terms(ranking.question, ranking.bm25)
+        asked = key_terms(ranking.question, ranking.bm25)
         soft: dict[str, float] = {}
         fresh = []
         for c in ranking.ranked:
             old = dict(zip(names, c.features, strict=True))
             if c.context not in soft:
                 soft[c.context] = ranking.matcher.coverage(c.context)[0]
-            features = ex.sentence_features(
+            features = sentence_features(
                 ranking.question, c, old["dense"], old["dense_window"], bool(old["repeated"]),
                 asked, ranking.matcher, soft[c.context],
             )  # fmt: skip
-            clauses = ex.clause_scores(ranking.question, c.text, asked)
+            clauses = clause_scores(ranking.question, c.text, asked)
             fresh.append(replace(c, features=features, clauses=clauses))
-        r["ranking"] = replace(ranking, ranked=tuple(fresh)).reweighted(ex.DEFAULT_WEIGHTS)
+        r["ranking"] = replace(ranking, ranked=tuple(fresh)).reweighted(DEFAULT_WEIGHTS)
 
 
 def curve(rows: list[dict], probs: np.ndarray) -> dict[str, str]:
@@ -166,19 +175,19 @@ def main() -> None:
     for name, paths, file in SETS:
         if file.exists() and not any(r["set"] == name for r in rows):
             rows += collect(name, paths, file)
-    cache.write_bytes(pickle.dumps((ex.FEATURES, rows)))
+    cache.write_bytes(pickle.dumps((FEATURES, rows)))
     split_wiki(rows)
     print("shipped weights, decline curve (false declines -> declines):")
     shipped = np.array(
-        [ex.confidence(r["ranking"], replace(ex.DEFAULT_WEIGHTS, threshold=0.0)) for r in rows]
+        [confidence(r["ranking"], replace(DEFAULT_WEIGHTS, threshold=0.0)) for r in rows]
     )
     for name, line in curve(rows, shipped).items():
         print(f"  {name}: {line}")
-    report(rows, ex.DEFAULT_WEIGHTS)
+    report(rows, DEFAULT_WEIGHTS)
     fit = [r for r in rows if r["set"] in FIT_SETS]
     answerable = [r for r in fit if r["q"].answerable and any(labels(r))]
     # (1) sentence weights: pairwise logistic regression (answer sentence vs. another one)
-    weights = replace(ex.DEFAULT_WEIGHTS, sentence=sentence_weights(answerable))
+    weights = replace(DEFAULT_WEIGHTS, sentence=sentence_weights(answerable))
     for r in rows:
         r["ranking"] = r["ranking"].reweighted(weights)
     for name in sorted({r["set"] for r in rows}):
@@ -192,7 +201,7 @@ def main() -> None:
     in_fit = np.array([r["set"] in FIT_SETS for r in rows])
     # A name the corpus has never seen is a reason to decline by design (the question is
     # about something the documents do not hold); its weight is fixed, the rest is fitted.
-    fixed = ex.SUPPORT_FEATURES.index("unknown")
+    fixed = SUPPORT_FEATURES.index("unknown")
     free = [i for i in range(sx.shape[1]) if i != fixed or FIT_UNKNOWN]
     mean, std = sx[in_fit][:, free].mean(axis=0), sx[in_fit][:, free].std(axis=0) + 1e-9
     scoef, sbias = fit_logistic((sx[in_fit][:, free] - mean) / std, sy[in_fit], c=C_SUPPORT)
@@ -202,8 +211,8 @@ def main() -> None:
         coef_raw[fixed] = UNKNOWN_NAME_WEIGHT
     bias_raw = sbias - float(np.dot(scoef, mean / std))
     probs = 1 / (1 + np.exp(-(sx @ coef_raw + bias_raw)))
-    probs[sx[:, ex.SUPPORT_FEATURES.index("type_context")] == 0] = 0.0  # confidence()'s veto
-    names = [n for i, n in enumerate(ex.SUPPORT_FEATURES) if i in free]
+    probs[sx[:, SUPPORT_FEATURES.index("type_context")] == 0] = 0.0  # confidence()'s veto
+    names = [n for i, n in enumerate(SUPPORT_FEATURES) if i in free]
     coefs = dict(zip(names, np.round(scoef, 2).tolist(), strict=True))
     print("support coef (standardised):", coefs)
     print("refitted, decline curve (false declines -> declines):")
@@ -230,7 +239,7 @@ def main() -> None:
     print(weights)
 
 
-def report(rows: list[dict], weights: ex.Weights) -> None:
+def report(rows: list[dict], weights: Weights) -> None:
     figures = {}
     for name in sorted({r["set"] for r in rows}):
         hit = declined_ok = false_decl = n_ans = n_un = 0
@@ -238,8 +247,8 @@ def report(rows: list[dict], weights: ex.Weights) -> None:
         for row in rows:
             if row["set"] != name:
                 continue
-            answered = ex.confidence(row["ranking"], weights) > 0
-            chosen = ex.choose(list(row["ranking"].ranked), weights)
+            answered = confidence(row["ranking"], weights) > 0
+            chosen = choose(list(row["ranking"].ranked), weights)
             text = " ".join(c.text for c in chosen)
             if row["q"].answerable:
                 n_ans += 1

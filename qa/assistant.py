@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
     from index import Embedder, IndexReport, SourceRecord, Store
     from index.indexer import ProgressFactory
-    from qa import extractive
+    from qa.candidates import Candidate
     from qa.chain import HybridRetriever
+    from qa.ranking import Ranking
     from qa.retrieval import HybridSearch
 
 BUNDLED_SOURCE = "article.txt"
@@ -366,6 +367,8 @@ class Assistant:
             yield from answerer.stream(question, history)
 
     def _answer(self, question: str, history: list[tuple[str, str]]) -> Answer:
+        from qa.extractive import extract
+
         return extract((question, self.rank(question, history)))
 
     def as_runnable(self) -> Runnable[dict[str, Any], Answer]:
@@ -377,9 +380,10 @@ class Assistant:
                 self._runnable = answer_chain(self)
             return self._runnable
 
-    def rank(self, question: str, history: Sequence[tuple[str, str]] = ()) -> extractive.Ranking:
+    def rank(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Ranking:
         """The search query and the candidate sentences, best first, with what scored them."""
-        from qa import extractive
+        from qa.candidates import candidates
+        from qa.ranking import score_candidates
 
         query = search_query(question, history)
         texts = list(dict.fromkeys([question, query]))
@@ -390,15 +394,15 @@ class Assistant:
         vectors = dict(zip(texts, encoded, strict=True))
         corpus = retriever.corpus()
         hits = retriever.search(query, vectors[query], corpus)
-        found = extractive.candidates(hits)
+        found = candidates(hits)
         sentence_vectors = self._candidate_vectors(
             found, window=False, generation=corpus.generation
         )
         window_vectors = self._candidate_vectors(found, window=True, generation=corpus.generation)
         previous = [strip_markers(answer) for _q, answer in history]
 
-        def score(asked: str) -> extractive.Ranking:
-            return extractive.score_candidates(
+        def score(asked: str) -> Ranking:
+            return score_candidates(
                 asked,
                 query,
                 found,
@@ -429,13 +433,13 @@ class Assistant:
             return retriever, encoded.result()
 
     def _candidate_vectors(
-        self, found: Sequence[extractive.Candidate], window: bool, generation: str
+        self, found: Sequence[Candidate], window: bool, generation: str
     ) -> NDArray[np.float32]:
         """The candidates' sentence (or window) vectors: those stored at indexing, and for
         chunks indexed before vectors were stored, encoded now (cached)."""
         import numpy as np
 
-        from qa import extractive
+        from qa import candidates
 
         rows = [c.window_vector if window else c.vector for c in found]
         missing = [i for i, row in enumerate(rows) if row is None]
@@ -443,7 +447,7 @@ class Assistant:
             kind = "w" if window else "s"
             fresh = self._text_vectors(
                 [(found[i].source, found[i].start, found[i].end, kind) for i in missing],
-                [extractive.window(found[i]) if window else found[i].text for i in missing],
+                [candidates.window(found[i]) if window else found[i].text for i in missing],
                 generation,
             )
             for i, row in zip(missing, fresh, strict=True):
@@ -473,15 +477,3 @@ class Assistant:
         if not full:
             return np.zeros((0, self.embedder.dimension), np.float32)
         return np.stack([known[key] for key in full])
-
-
-def extract(ranked: tuple[str, extractive.Ranking]) -> Answer:
-    """The best sentences as a cited answer, or a decline when the evidence is too weak."""
-    from qa import extractive
-
-    question, ranking = ranked
-    confidence = extractive.confidence(ranking)
-    if not confidence:
-        return extractive.decline(question, ranking.query)
-    text, citations = extractive.compose(extractive.choose(ranking.ranked), confidence)
-    return Answer(text, citations, True, question, ranking.query, "extractive")

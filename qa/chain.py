@@ -15,6 +15,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ConfigDict
 
 from qa.answer import Answer
+from qa.extractive import extract
 
 if TYPE_CHECKING:
     from qa.assistant import Assistant
@@ -51,8 +52,6 @@ class HybridRetriever(BaseRetriever):
 def answer_chain(assistant: Assistant) -> Runnable[dict[str, Any], Answer]:
     """``{"question", "history"} -> Answer``: retrieve and rank the candidate sentences, then
     answer from them or decline; the same steps ``Assistant.ask`` takes."""
-    from qa.assistant import extract
-
     retrieve: Runnable[dict[str, Any], tuple[str, Any]] = RunnableLambda(
         lambda asked: (asked["question"], assistant.rank(asked["question"], asked["history"])),
         name="retrieve",

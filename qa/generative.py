@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.answer import Answer, Citation
+from qa.answer import Answer, Citation, strip_markers
 from qa.errors import LLMUnavailable
 from qa.llm import Deadline, complete, stream_text
 from qa.support import Checked, Encoder, Passage, check, drop_unknown_markers, with_markers
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
-    from qa.extractive import Candidate, Ranking
+    from qa.candidates import Candidate
+    from qa.ranking import Ranking
 
 History = Sequence[tuple[str, str]]
 MAX_PASSAGES = 6
@@ -106,7 +107,7 @@ def rewrite_messages(question: str, history: History) -> list[BaseMessage]:
     from langchain_core.messages import HumanMessage, SystemMessage
 
     turns = "\n".join(
-        f"User: {quoted(q)}\nAssistant: {quoted(_unmarked(a))}"
+        f"User: {quoted(q)}\nAssistant: {quoted(strip_markers(a))}"
         for q, a in history[-MAX_HISTORY_TURNS:]
     )
     return [
@@ -116,10 +117,6 @@ def rewrite_messages(question: str, history: History) -> list[BaseMessage]:
             "Standalone question:"
         ),
     ]
-
-
-def _unmarked(text: str) -> str:
-    return re.sub(r"\s*\[\d+\]", "", text)
 
 
 def standalone(reply: str, question: str, limit: int = 500) -> str:

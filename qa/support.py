@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.answer import MARKER
+from qa.answer import MARKER, strip_markers
 from qa.lexical import terms
 
 DENSE = 0.5
@@ -83,7 +83,8 @@ def markers(sentence: str) -> list[int]:
 
 
 def strip(sentence: str) -> str:
-    return re.sub(r"\s+([.!?,;:])", r"\1", MARKER.sub("", sentence)).strip()
+    """The claim of an answer sentence: no markers, no space before its punctuation."""
+    return re.sub(r"\s+([.!?,;:])", r"\1", strip_markers(sentence)).strip()
 
 
 def drop_unknown_markers(text: str, count: int) -> str:

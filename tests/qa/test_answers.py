@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from qa import Assistant, bundled_article, extractive
+from qa import Assistant, bundled_article
 from qa.evaluation import evaluate, read_questions
+from qa.reading import asks_for_list, list_missing, negation_missing, topic_terms
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADLINE = "Which leaders did Putin call?"
@@ -99,14 +100,14 @@ def test_multi_document_corpus(tmp_path: Path) -> None:
 
 def test_what_the_question_asks_for() -> None:
     question = "Which territories is Russia recognizing as independent?"
-    assert extractive.asks_for_list(question)
-    assert extractive.list_missing(question, "Russia would recognize two territories.") == 1.0
-    assert extractive.list_missing(question, "It recognised Donetsk and Luhansk.") == 0.0
-    assert not extractive.asks_for_list("Which promise does the Kremlin want NATO to take back?")
-    assert extractive.topic_terms("What is the GDP of Russia?") == ["gdp"]
-    assert extractive.topic_terms("On which day did the Kremlin make its announcement?") == []
-    assert extractive.negation_missing("What does vaccination not exploit?", "It exploits it.")
-    assert not extractive.negation_missing("Who did not sign?", "Germany did not sign.")
+    assert asks_for_list(question)
+    assert list_missing(question, "Russia would recognize two territories.") == 1.0
+    assert list_missing(question, "It recognised Donetsk and Luhansk.") == 0.0
+    assert not asks_for_list("Which promise does the Kremlin want NATO to take back?")
+    assert topic_terms("What is the GDP of Russia?") == ["gdp"]
+    assert topic_terms("On which day did the Kremlin make its announcement?") == []
+    assert negation_missing("What does vaccination not exploit?", "It exploits it.")
+    assert not negation_missing("Who did not sign?", "Germany did not sign.")
 
 
 def test_a_sentence_holding_the_asked_names_answers_when_the_best_only_refers_to_them(

@@ -46,11 +46,11 @@ def test_an_index_written_before_sentence_vectors_still_answers(
 
 
 def test_stored_windows_stand_close_to_the_encoded_windows(article_assistant: Any) -> None:
-    from qa import extractive
+    from qa.candidates import window
 
     ranking = article_assistant.rank(HEADLINE)
     joined = [c for c in ranking.ranked if c.previous][:5]
     assert joined
-    encoded = article_assistant.embedder.encode([extractive.window(c) for c in joined])
+    encoded = article_assistant.embedder.encode([window(c) for c in joined])
     stored = np.stack([c.window_vector for c in joined])
     assert (np.sum(encoded * stored, axis=1) > 0.8).all()

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from qa import extractive
+from qa.extractive import confidence
+from qa.reading import (
+    DEFAULT_WEIGHTS,
+    SUPPORT_FEATURES,
+    name_swapped,
+    number_missing,
+    opposite_word,
+)
 
 MOMENTUM = (
     "The conservation of momentum can be directly derived from the homogeneity or symmetry of "
@@ -24,30 +31,28 @@ OIL = (
 
 def test_an_opposite_word_in_the_evidence_is_a_contradiction() -> None:
     asked = "What can be indirectly derived from the symmetry of space?"
-    assert extractive.opposite_word(asked, MOMENTUM) == 1.0
-    assert extractive.opposite_word(asked.replace("indirectly", "directly"), MOMENTUM) == 0.0
-    assert extractive.opposite_word("What monarchy did Eastern troops protect?", MONARCHY) == 1.0
-    assert extractive.opposite_word("What monarchy did Western troops protect?", MONARCHY) == 0.0
+    assert opposite_word(asked, MOMENTUM) == 1.0
+    assert opposite_word(asked.replace("indirectly", "directly"), MOMENTUM) == 0.0
+    assert opposite_word("What monarchy did Eastern troops protect?", MONARCHY) == 1.0
+    assert opposite_word("What monarchy did Western troops protect?", MONARCHY) == 0.0
 
 
 def test_a_number_of_the_question_missing_from_the_evidence() -> None:
-    assert extractive.number_missing("What was the price of oil in 1979 before it rose?", OIL)
-    assert not extractive.number_missing("What was the price of oil in 1974 before it rose?", OIL)
-    assert not extractive.number_missing("What was the price of oil before it rose?", OIL)
+    assert number_missing("What was the price of oil in 1979 before it rose?", OIL)
+    assert not number_missing("What was the price of oil in 1974 before it rose?", OIL)
+    assert not number_missing("What was the price of oil before it rose?", OIL)
 
 
 def test_a_name_replaced_by_another_next_to_the_same_words() -> None:
-    assert extractive.name_swapped("Who deployed its army into Iraq in 1979?", AFGHANISTAN)
-    assert not extractive.name_swapped("Who deployed its army into Afghanistan?", AFGHANISTAN)
+    assert name_swapped("Who deployed its army into Iraq in 1979?", AFGHANISTAN)
+    assert not name_swapped("Who deployed its army into Afghanistan?", AFGHANISTAN)
     # a missing name with no words of the question around another name is not a swap
-    assert not extractive.name_swapped("Who was Kublai Khan's uncle?", OIL)
+    assert not name_swapped("Who was Kublai Khan's uncle?", OIL)
 
 
 def test_the_decline_model_weighs_the_swap_features_against_answering() -> None:
-    weights = dict(
-        zip(extractive.SUPPORT_FEATURES, extractive.DEFAULT_WEIGHTS.support, strict=True)
-    )
-    assert len(extractive.DEFAULT_WEIGHTS.support) == len(extractive.SUPPORT_FEATURES)
+    weights = dict(zip(SUPPORT_FEATURES, DEFAULT_WEIGHTS.support, strict=True))
+    assert len(DEFAULT_WEIGHTS.support) == len(SUPPORT_FEATURES)
     assert weights["contradiction"] < -1.0
     assert weights["name_swapped"] < 0.0
 
@@ -56,7 +61,7 @@ def test_swapped_evidence_lowers_the_confidence_of_a_real_question(article_assis
     # the article names no year 2019 where it says Putin would recognise two territories
     good = article_assistant.rank("How many territories will Putin recognise as independent?")
     swapped = article_assistant.rank("How many territories will Putin recognise in 2019?")
-    features = dict(zip(extractive.SUPPORT_FEATURES, swapped.support_features(), strict=True))
+    features = dict(zip(SUPPORT_FEATURES, swapped.support_features(), strict=True))
     assert features["contradiction"] == 1.0
-    assert extractive.confidence(good) > 0
-    assert extractive.confidence(swapped) < extractive.confidence(good)
+    assert confidence(good) > 0
+    assert confidence(swapped) < confidence(good)

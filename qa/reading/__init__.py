@@ -1,0 +1,65 @@
+"""Reading a question and a text: what the question asks for and what the text holds of it."""
+
+from qa.reading.evidence import (
+    answer_type_ok,
+    coverage,
+    focus_unknown,
+    list_missing,
+    name_swapped,
+    named_focus,
+    names_missing,
+    negation_missing,
+    new_names,
+    no_new_name,
+    number_missing,
+    opposite_word,
+    rare_missing,
+    terms_unknown,
+    typed_spans,
+    unknown_names,
+)
+from qa.reading.features import FEATURES, SUPPORT_FEATURES, sentence_features, support_features
+from qa.reading.question import (
+    asks_for_list,
+    asks_for_name,
+    focus_terms,
+    key_terms,
+    question_names,
+    topic_terms,
+)
+from qa.reading.soft_match import WordEmbedder, WordMatch
+from qa.reading.weights import DEFAULT_WEIGHTS, Weights, support
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "FEATURES",
+    "SUPPORT_FEATURES",
+    "Weights",
+    "WordEmbedder",
+    "WordMatch",
+    "answer_type_ok",
+    "asks_for_list",
+    "asks_for_name",
+    "coverage",
+    "focus_terms",
+    "focus_unknown",
+    "key_terms",
+    "list_missing",
+    "name_swapped",
+    "named_focus",
+    "names_missing",
+    "negation_missing",
+    "new_names",
+    "no_new_name",
+    "number_missing",
+    "opposite_word",
+    "question_names",
+    "rare_missing",
+    "sentence_features",
+    "support",
+    "support_features",
+    "terms_unknown",
+    "topic_terms",
+    "typed_spans",
+    "unknown_names",
+]
