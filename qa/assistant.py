@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from qa.candidates import Candidate
     from qa.chain import HybridRetriever
     from qa.ranking import Ranking
+    from qa.reading.cross import CrossEncoder
     from qa.retrieval import HybridSearch
+    from qa.support import SupportCheck
 
 BUNDLED_SOURCE = "article.txt"
 _CONTROL = {c: " " for c in range(32) if chr(c) not in "\t\n"}
@@ -93,6 +95,30 @@ class Assistant:
 
             self._embedder = Embedder(self.settings.model_path or None)
         return self._embedder
+
+    @property
+    def cross(self) -> CrossEncoder:
+        """The cross-encoder that reads a question (or claim) with a passage."""
+        from qa.reading.cross import load_cross
+
+        return load_cross()
+
+    @property
+    def support(self) -> SupportCheck:
+        """The check of an answer's sentences against the passages they cite."""
+        from qa.support import SupportCheck
+
+        embedder = self.embedder
+        return SupportCheck(embedder.encode, embedder.words.vectors, self.cross.scores)
+
+    def supported(self, question: str, claim: str) -> bool:
+        """Whether a passage retrieved for the question supports the claim, as an LLM's answer
+        sentence is checked (``qa eval`` on a claims file)."""
+        from qa.generative import passages
+
+        with _translated():
+            shown = passages(self.rank(self.check_question(question)), self.source_text)
+        return any(item.markers for item in self.support.check(claim, shown))
 
     @property
     def store(self) -> Store:
@@ -350,10 +376,13 @@ class Assistant:
 
         with self._lock:
             if self._chain is None:
+                from qa.extractive import confidence
+
                 sources = Sources(
                     self.rank,
                     self.source_text,
-                    self.embedder.encode,
+                    self.support,
+                    confidence,
                     lambda q, h: self._answer(q, list(h)),
                 )
                 self._chain = GenerativeAnswerer(
@@ -361,6 +390,7 @@ class Assistant:
                     sources,
                     describe(self.settings),
                     self.settings.llm_timeout,
+                    self.settings.llm_judge,
                 )
             answerer: GenerativeAnswerer = self._chain
         with _translated():
@@ -419,7 +449,7 @@ class Assistant:
         if pointed:
             # "How did they react?": the answer is about whom "they" points at
             ranking = ranking.restricted(lambda c: bool(pointed & set(terms(c.context))))
-        return ranking
+        return ranking.judged(self.cross.scores)
 
     def _open_encoding(self, texts: list[str]) -> tuple[HybridSearch, NDArray[np.float32]]:
         """Open the store and encode texts at once: the encoder loads and runs without the

@@ -50,6 +50,9 @@ class Candidate:
     # the sentence's clauses: (start, end) offsets in text and how much of the question each
     # holds, so a long sentence can be cut to its part that answers (see trimmed)
     clauses: tuple[tuple[int, int, float], ...] = field(default=(), compare=False, repr=False)
+    # the cross-encoder's logit that the sentence (read with the one before it) answers the
+    # question: only the best few candidates are read (see Ranking.judged)
+    cross: float | None = field(default=None, compare=False)
 
     def feature(self, name: str) -> float:
         return self.features[FEATURES.index(name)]

@@ -10,13 +10,13 @@ from dataclasses import replace
 from qa.candidates import Candidate
 from qa.lexical import terms
 from qa.reading.evidence import _TOKEN, typed_spans
-from qa.reading.weights import DEFAULT_WEIGHTS, Weights
+from qa.reading.model import Reader, load_reader
 
 MAX_ANSWER_CHARS = 350  # the whole answer text, markers included
 _MARKER_CHARS = 5  # " [n]" and the space between sentences
 
 
-def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> list[Candidate]:
+def choose(ranked: Sequence[Candidate], reader: Reader | None = None) -> list[Candidate]:
     """The best sentence, plus close runners-up while the answer stays short.
 
     When the best sentence lacks what the question asks for (a date, a number, a list of
@@ -27,6 +27,7 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
     """
     if not ranked:
         return []
+    reader = reader or load_reader()
     # the same sentence in two places (a copied file) is quoted once: its best-ranked copy
     first = {c.text.strip(): c for c in reversed(ranked)}
     ranked = [c for c in ranked if first[c.text.strip()] is c]
@@ -50,7 +51,7 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
                 break
         for other in ranked[1:] if len(chosen) == 1 else ():
             # no neighbour has it: the best-scored sentence of the same source that does
-            if other.score < best.score - weights.complement_margin:
+            if other.score < best.score - reader.margin("complement_margin"):
                 break
             if other.source == best.source and not lacking(other):
                 if length + len(other.text) + _MARKER_CHARS <= MAX_ANSWER_CHARS:
@@ -61,7 +62,7 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
                     length = len(other.text) + _MARKER_CHARS
                 break
     for other in ranked[1:4]:
-        if other.score < best.score - weights.second_margin:
+        if other.score < best.score - reader.margin("second_margin"):
             break
         if other in chosen or other.feature("repeated"):
             continue
@@ -70,7 +71,7 @@ def choose(ranked: Sequence[Candidate], weights: Weights = DEFAULT_WEIGHTS) -> l
         chosen.append(other)
         length += len(other.text) + _MARKER_CHARS
     if len(chosen) == 1:
-        chosen = with_trimmed_runner_up(chosen, ranked, weights)
+        chosen = with_trimmed_runner_up(chosen, ranked, reader)
     return sorted(chosen, key=lambda c: (c.source, c.start))
 
 
@@ -79,14 +80,14 @@ _TRIMMABLE = 3  # the best sentence and the two runners-up that may come along, 
 
 
 def with_trimmed_runner_up(
-    chosen: list[Candidate], ranked: Sequence[Candidate], weights: Weights
+    chosen: list[Candidate], ranked: Sequence[Candidate], reader: Reader
 ) -> list[Candidate]:
     """The best sentence alone, and a close runner-up did not fit: both come along, each cut
     to its clauses that hold the most of the question (a verbatim slice still)."""
     best = chosen[0]
     room = MAX_ANSWER_CHARS - 2 * _MARKER_CHARS
     for other in ranked[1:_TRIMMABLE]:
-        if other.score < best.score - weights.trim_margin:
+        if other.score < best.score - reader.margin("trim_margin"):
             break
         if other.feature("repeated") or other.text.strip() == best.text.strip():
             continue

@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     for plugged in entry_points(group="qa.commands"):
         plugged.load()(sub)  # `qa serve`, `qa slack` from the ui package
 
-    p = sub.add_parser("eval", help="score the assistant on a JSONL question set")
+    p = sub.add_parser(
+        "eval", help="score the assistant on a JSONL question set (or a set of claims)"
+    )
     p.add_argument("file")
     p.add_argument("--show-failures", action="store_true", help="list the questions it missed")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON line")
@@ -150,8 +152,22 @@ def run(args: argparse.Namespace) -> int:
     if command == "chat":
         return chat(assistant)
     if command == "eval":
-        from qa.evaluation import evaluate, read_questions
+        from qa.evaluation import (
+            evaluate,
+            evaluate_claims,
+            is_claims_file,
+            read_claims,
+            read_questions,
+        )
 
+        if is_claims_file(Path(args.file)):  # LLM answer sentences: is each one supported?
+            figures = evaluate_claims(assistant, read_claims(Path(args.file)))
+            print(
+                json.dumps(figures)
+                if args.json
+                else "\n".join(f"{k}  {v}" for k, v in figures.items())
+            )
+            return 0
         scored = evaluate(assistant, read_questions(Path(args.file)))
         print(json.dumps(scored.figures()) if args.json else scored.table())
         if args.show_failures:

@@ -23,6 +23,11 @@ class Question:
     history: tuple[tuple[str, str], ...]
     must: tuple[tuple[str, ...], ...]
     answerable: bool
+    kind: str = ""  # answerable, adversarial, missing, out_of_scope, ...: declines by kind
+
+    @property
+    def group(self) -> str:
+        return self.kind or ("answerable" if self.answerable else "unanswerable")
 
 
 @dataclass
@@ -55,12 +60,18 @@ class EvalReport:
         cited = [len(c.text) for o in self.outcomes for c in o.answer.citations]
         answers = [len(o.answer.text) for o in self.outcomes if o.answer.answered]
         latencies = sorted(o.latency_ms for o in self.outcomes)
+        kinds = sorted({o.question.group for o in unanswerable})
+        by_kind = {
+            f"declined_{kind}": _share(o.correct for o in unanswerable if o.question.group == kind)
+            for kind in kinds
+        }
         return {
             "questions": len(self.outcomes),
             "answer_accuracy": _share(o.correct for o in answerable),
             "citation_accuracy": _share(o.cited for o in answerable),
             "refusal_accuracy": _share(o.correct for o in unanswerable),
             "false_refusals": _share(not o.answer.answered for o in answerable),
+            **by_kind,
             "mean_citation_chars": round(statistics.mean(cited), 1) if cited else 0.0,
             "mean_answer_chars": round(statistics.mean(answers), 1) if answers else 0.0,
             "latency_p50_ms": _percentile(latencies, 0.5),
@@ -96,17 +107,30 @@ def _percentile(values: list[float], q: float) -> float:
     return round(values[min(len(values) - 1, int(q * len(values)))], 1)
 
 
-def read_questions(path: Path) -> list[Question]:
+def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The JSON objects of a JSONL file, with their line numbers."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise QAError(f"cannot read {path}: {exc.strerror}") from None
-    questions = []
+    out = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
+        except ValueError as exc:
+            raise QAError(f"{path}, line {number}: not JSON ({exc})") from None
+        if not isinstance(item, dict):
+            raise QAError(f"{path}, line {number}: not a JSON object")
+        out.append((number, item))
+    return out
+
+
+def read_questions(path: Path) -> list[Question]:
+    questions = []
+    for number, item in _lines(path):
+        try:
             questions.append(
                 Question(
                     id=str(item.get("id", number)),
@@ -114,6 +138,7 @@ def read_questions(path: Path) -> list[Question]:
                     history=tuple((str(q), str(a)) for q, a in item.get("history") or ()),
                     must=tuple(tuple(str(alt) for alt in group) for group in item.get("must", ())),
                     answerable=bool(item.get("answerable", True)),
+                    kind=str(item.get("kind", "")),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -128,3 +153,50 @@ def evaluate(assistant: Any, questions: Sequence[Question]) -> EvalReport:
         answer = assistant.ask(question.question, question.history)
         report.outcomes.append(Outcome(question, answer, (time.perf_counter() - started) * 1000))
     return report
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One line of a claims file: an answer sentence an LLM might write, and whether the
+    documents support it."""
+
+    id: str
+    question: str
+    claim: str
+    supported: bool
+    kind: str
+
+
+def read_claims(path: Path) -> list[Claim]:
+    out = []
+    for number, item in _lines(path):
+        try:
+            out.append(
+                Claim(
+                    id=str(item.get("id", number)),
+                    question=str(item["question"]),
+                    claim=str(item["claim"]),
+                    supported=bool(item["supported"]),
+                    kind=str(item.get("kind", "")),
+                )
+            )
+        except (KeyError, TypeError) as exc:
+            raise QAError(f"{path}, line {number}: not a claim ({exc})") from None
+    return out
+
+
+def is_claims_file(path: Path) -> bool:
+    return any("claim" in item for _n, item in _lines(path))
+
+
+def evaluate_claims(assistant: Any, claims: Sequence[Claim]) -> dict[str, Any]:
+    """Share of faithful claims kept with a citation, and of the others flagged, by kind."""
+    results = [(c, bool(assistant.supported(c.question, c.claim))) for c in claims]
+    figures: dict[str, Any] = {
+        "claims": len(claims),
+        "faithful_kept": _share(ok for c, ok in results if c.supported),
+        "unsupported_flagged": _share(not ok for c, ok in results if not c.supported),
+    }
+    for kind in sorted({c.kind for c, _ in results if not c.supported}):
+        figures[f"flagged_{kind}"] = _share(not ok for c, ok in results if c.kind == kind)
+    return figures

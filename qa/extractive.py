@@ -6,25 +6,19 @@ from qa.answer import Answer, Citation, strip_markers
 from qa.candidates import Candidate
 from qa.choosing import choose
 from qa.ranking import Ranking
-from qa.reading.features import SUPPORT_FEATURES
-from qa.reading.weights import DEFAULT_WEIGHTS, Weights, support
+from qa.reading.answers import answer_features
+from qa.reading.model import Reader, load_reader
 
 DECLINE_TEXT = "The documents don't say: no indexed passage answers this question."
 
 
-def confidence(ranking: Ranking, weights: Weights = DEFAULT_WEIGHTS) -> float:
-    """How sure the answerer is that its best sentence answers; 0.0 means decline.
-
-    The calibrated model decides, with one veto: when the question asks for a kind of thing
-    (a year, a number, a duration, a name) that the best passage does not hold at all.
-    """
+def confidence(ranking: Ranking, reader: Reader | None = None) -> float:
+    """How sure the reading model is that the best passage answers; 0.0 means decline."""
     if not ranking.ranked:
         return 0.0
-    features = ranking.support_features()
-    if not features[SUPPORT_FEATURES.index("type_context")]:
-        return 0.0
-    p = support(features, weights)
-    return p if p >= weights.threshold else 0.0
+    judge = (reader or load_reader()).answers
+    p = judge.probability(answer_features(ranking))
+    return p if p >= judge.threshold else 0.0
 
 
 def compose(chosen: list[Candidate], confidence: float) -> tuple[str, tuple[Citation, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -213,3 +214,11 @@ def _reason(exc: BaseException) -> str:
     if "timeout" in kind.lower():
         return f"the server timed out ({kind})"
     return kind
+
+
+_TAG = re.compile(r"<(/?)(passages?|conversation|question|claims?|sentence)\b", re.IGNORECASE)
+
+
+def quoted(text: str) -> str:
+    """Text made safe to put inside our delimiters: a document cannot close a block."""
+    return _TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}", text)

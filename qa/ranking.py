@@ -8,13 +8,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.candidates import Candidate
+from qa.candidates import FEATURES, Candidate, window
 from qa.choosing import _TRIMMABLE, clause_scores
 from qa.lexical import BM25
+from qa.reading.cross import question_text
 from qa.reading.features import sentence_features, support_features
+from qa.reading.model import Reader, load_reader
 from qa.reading.question import key_terms
 from qa.reading.soft_match import WordEmbedder, WordMatch
-from qa.reading.weights import DEFAULT_WEIGHTS, Weights
+
+JUDGED = 4  # candidates the cross-encoder reads per question
+PairReader = Callable[[list[tuple[str, str]]], NDArray[np.float32]]
 
 
 def score_candidates(
@@ -27,7 +31,7 @@ def score_candidates(
     bm25: BM25,
     embed_words: WordEmbedder,
     previous_answers: Sequence[str] = (),
-    weights: Weights = DEFAULT_WEIGHTS,
+    reader: Reader | None = None,
 ) -> Ranking:
     """Score every candidate sentence for the question; best first."""
     asked = key_terms(question, bm25)
@@ -36,7 +40,7 @@ def score_candidates(
         return Ranking(question, query, (), matcher, bm25)
     dense = sentence_vectors @ question_vector
     dense_window = window_vectors @ question_vector
-    w = np.asarray(weights.sentence)
+    w = ranker_vector((reader or load_reader()).ranker)
     context_soft: dict[str, float] = {}
     scored = []
     for i, cand in enumerate(found):
@@ -50,6 +54,12 @@ def score_candidates(
         scored.append(replace(cand, features=features, score=float(np.dot(w, features))))
     fresh = [c for c in scored if not c.feature("repeated")] or scored
     return Ranking(question, query, tuple(sorted(fresh, key=lambda c: -c.score)), matcher, bm25)
+
+
+def ranker_vector(ranker: Sequence[tuple[str, float]]) -> NDArray[np.float64]:
+    """The sentence-score weights in the order of a candidate's FEATURES, looked up by name."""
+    weights = dict(ranker)
+    return np.array([weights[name] for name in FEATURES])
 
 
 @dataclass(frozen=True)
@@ -71,8 +81,8 @@ class Ranking:
         ]
         object.__setattr__(self, "ranked", (*top, *self.ranked[_TRIMMABLE:]))
 
-    def reweighted(self, weights: Weights) -> Ranking:
-        w = np.asarray(weights.sentence)
+    def reweighted(self, ranker: Sequence[tuple[str, float]]) -> Ranking:
+        w = ranker_vector(ranker)
         rescored = [replace(c, score=float(np.dot(w, c.features))) for c in self.ranked]
         return replace(self, ranked=tuple(sorted(rescored, key=lambda c: -c.score)))
 
@@ -80,6 +90,16 @@ class Ranking:
         """Only the candidates keep accepts, unless it accepts none."""
         kept = tuple(c for c in self.ranked if keep(c))
         return replace(self, ranked=kept) if kept else self
+
+    def judged(self, read: PairReader, count: int = JUDGED) -> Ranking:
+        """The ranking with its best ``count`` candidates read by the cross-encoder."""
+        todo = [c for c in self.ranked[:count] if c.cross is None]
+        if not todo:
+            return self
+        scores = read([(question_text(self.question), window(c)) for c in todo])
+        done = {id(c): float(s) for c, s in zip(todo, scores, strict=True)}
+        ranked = tuple(replace(c, cross=done[id(c)]) if id(c) in done else c for c in self.ranked)
+        return replace(self, ranked=ranked)
 
     def support_features(self) -> tuple[float, ...]:
         return support_features(list(self.ranked), self.question, self.bm25, self.matcher)

@@ -33,6 +33,7 @@ class Settings:
     llm_model: str = ""
     llm_api_key: str = field(default="", repr=False)
     llm_timeout: float = 30.0
+    llm_judge: bool = False  # the LLM also judges its own sentences against the passages
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = field(default="", repr=False)

@@ -1,23 +1,10 @@
 """Checking a generated answer against the passages it cites, sentence by sentence.
 
-Support of a claim (an answer sentence without its markers) by a passage is
-
-    support = DENSE * cosine(claim, passage) + LEXICAL * overlap(claim, passage)
-
-where ``overlap`` is the share of the claim's content terms (stemmed, stopwords dropped) found in
-the passage. A claim is supported when ``support >= THRESHOLD``.
-
-Calibration (all-MiniLM-L6-v2 on tests/eval/article.jsonl): for the 41 answerable questions
-without history whose expected answer (first ``must`` alternative) appears in a retrieved passage,
-the claim is the question followed by that answer ("Who would recognize the two territories in
-eastern Ukraine as independent Putin."), which shares words with the passages as a model's
-paraphrase does. Positives (41) pair the claim with the first passage holding the answer;
-negatives (82) pair it with the lowest-ranked retrieved passage without the answer, and pair
-another question's claim with this passage. A grid over DENSE in 0.1 steps (LEXICAL = 1 - DENSE)
-and THRESHOLD in 0.01 steps maximised balanced accuracy: DENSE 0.5, THRESHOLD 0.33 gave 0.93
-(positives accepted 0.95, negatives rejected 0.91); cosine alone reached 0.86 and overlap alone
-0.91. Ties go to accepting: a flagged true sentence costs more than a kept marker a reader can
-check against the quoted passage.
+Whether a passage supports a claim (an answer sentence without its markers) is the reading
+model's supports judge (qa/reading/model.py): the cross-encoder's reading of the pair, and
+whether every name, number, date and negation of the claim is in the passage (qa/reading/claims.py),
+weighed as benchmarks/fit_reading.py fitted them on claims made offline. A claim no passage
+supports keeps no marker, and is flagged.
 """
 
 from __future__ import annotations
@@ -31,12 +18,12 @@ from numpy.typing import NDArray
 
 from qa.answer import MARKER, strip_markers
 from qa.lexical import terms
-
-DENSE = 0.5
-LEXICAL = 0.5
-THRESHOLD = 0.33
+from qa.reading.claims import WordEmbedder, claim_features
+from qa.reading.cross import claim_text
+from qa.reading.model import Reader, load_reader
 
 Encoder = Callable[[list[str]], NDArray[np.float32]]
+PairReader = Callable[[list[tuple[str, str]]], NDArray[np.float32]]
 
 # A sentence ends at . ! or ? (with closing quotes and markers) before a space and a
 # non-lowercase letter, or at the end of the text: "the U.S. and its allies" stays whole.
@@ -93,47 +80,58 @@ def drop_unknown_markers(text: str, count: int) -> str:
     return re.sub(r"(?<=[^\s\]])\[(?=\d+\])", " [", kept)
 
 
-def overlap(claim: str, passage: str) -> float:
-    """Share of the claim's content terms found in the passage."""
-    wanted = set(terms(claim))
-    if not wanted:
-        return 0.0
-    return len(wanted & set(terms(passage))) / len(wanted)
+@dataclass(frozen=True)
+class SupportCheck:
+    """What checking needs: sentence vectors, word vectors and the cross-encoder."""
 
+    encode: Encoder
+    embed_words: WordEmbedder
+    read_pairs: PairReader
+    reader: Reader | None = None
 
-def support_matrix(
-    claims: Sequence[str], passages: Sequence[str], encode: Encoder
-) -> NDArray[np.float64]:
-    """support[i, j] of claim i by passage j."""
-    if not claims or not passages:
-        return np.zeros((len(claims), len(passages)))
-    vectors = encode([*claims, *passages])
-    cosine = vectors[: len(claims)] @ vectors[len(claims) :].T
-    lexical = np.array([[overlap(c, p) for p in passages] for c in claims])
-    return np.asarray(DENSE * cosine + LEXICAL * lexical, dtype=np.float64)
+    def matrix(self, claims: Sequence[str], passages: Sequence[str]) -> NDArray[np.float64]:
+        """support[i, j]: the probability that passage j supports claim i (0 when vetoed)."""
+        if not claims or not passages:
+            return np.zeros((len(claims), len(passages)))
+        judge = (self.reader or load_reader()).supports
+        vectors = self.encode([*claims, *passages])
+        cosine = vectors[: len(claims)] @ vectors[len(claims) :].T
+        pairs = [(claim_text(c), p) for c in claims for p in passages]
+        cross = self.read_pairs(pairs).reshape(len(claims), len(passages))
+        out = np.zeros((len(claims), len(passages)))
+        for i, claim in enumerate(claims):
+            for j, passage in enumerate(passages):
+                features = claim_features(
+                    claim, passage, self.embed_words, float(cosine[i, j]), float(cross[i, j])
+                )
+                out[i, j] = judge.probability(features)
+        return out
 
+    def threshold(self) -> float:
+        return (self.reader or load_reader()).supports.threshold
 
-def check(answer: str, passages: Sequence[Passage], encode: Encoder) -> list[Checked]:
-    """Each sentence keeps the cited passages that support it; when none does, the best
-    supporting passage takes their place; when no passage supports it, it keeps no marker."""
-    sentences = split_sentences(answer)
-    claims = [strip(s) for s in sentences]
-    checkable = [i for i, c in enumerate(claims) if terms(c)]
-    matrix = support_matrix([claims[i] for i in checkable], [p.text for p in passages], encode)
-    rows = dict(zip(checkable, matrix, strict=True))
-    out = []
-    for i, (sentence, claim) in enumerate(zip(sentences, claims, strict=True)):
-        if i not in rows:
-            out.append(Checked(claim, (), 0.0, neutral=True))
-            continue
-        row = rows[i]
-        cited = [n for n in dict.fromkeys(markers(sentence)) if 1 <= n <= len(passages)]
-        kept = [n for n in cited if row[n - 1] >= THRESHOLD]
-        if not kept and len(row) and row.max() >= THRESHOLD:
-            kept = [int(row.argmax()) + 1]
-        best = float(max((row[n - 1] for n in kept), default=row.max() if len(row) else 0.0))
-        out.append(Checked(claim, tuple(kept), best))
-    return out
+    def check(self, answer: str, passages: Sequence[Passage]) -> list[Checked]:
+        """Each sentence keeps the cited passages that support it; when none does, the best
+        supporting passage takes their place; when no passage supports it, it keeps no marker."""
+        sentences = split_sentences(answer)
+        claims = [strip(s) for s in sentences]
+        checkable = [i for i, c in enumerate(claims) if terms(c)]
+        matrix = self.matrix([claims[i] for i in checkable], [p.text for p in passages])
+        rows = dict(zip(checkable, matrix, strict=True))
+        threshold = self.threshold()
+        out = []
+        for i, (sentence, claim) in enumerate(zip(sentences, claims, strict=True)):
+            if i not in rows:
+                out.append(Checked(claim, (), 0.0, neutral=True))
+                continue
+            row = rows[i]
+            cited = [n for n in dict.fromkeys(markers(sentence)) if 1 <= n <= len(passages)]
+            kept = [n for n in cited if row[n - 1] >= threshold]
+            if not kept and len(row) and row.max() >= threshold:
+                kept = [int(row.argmax()) + 1]
+            best = max((row[n - 1] for n in kept), default=row.max() if len(row) else 0.0)
+            out.append(Checked(claim, tuple(kept), float(best)))
+        return out
 
 
 def with_markers(sentence: str, numbers: Sequence[int]) -> str:

@@ -19,6 +19,7 @@ from qa.reading.evidence import (
     unknown_names,
 )
 from qa.reading.features import FEATURES, SUPPORT_FEATURES, sentence_features, support_features
+from qa.reading.model import Judge, Reader, load_reader
 from qa.reading.question import (
     asks_for_list,
     asks_for_name,
@@ -28,13 +29,12 @@ from qa.reading.question import (
     topic_terms,
 )
 from qa.reading.soft_match import WordEmbedder, WordMatch
-from qa.reading.weights import DEFAULT_WEIGHTS, Weights, support
 
 __all__ = [
-    "DEFAULT_WEIGHTS",
     "FEATURES",
     "SUPPORT_FEATURES",
-    "Weights",
+    "Judge",
+    "Reader",
     "WordEmbedder",
     "WordMatch",
     "answer_type_ok",
@@ -45,6 +45,7 @@ __all__ = [
     "focus_unknown",
     "key_terms",
     "list_missing",
+    "load_reader",
     "name_swapped",
     "named_focus",
     "names_missing",
@@ -56,7 +57,6 @@ __all__ = [
     "question_names",
     "rare_missing",
     "sentence_features",
-    "support",
     "support_features",
     "terms_unknown",
     "topic_terms",

@@ -15,12 +15,24 @@ _TIME_EVIDENCE = re.compile(
     r"ago|future|soon|recently|formerly|currently|annual|daily|weekly|monthly|dynasty|reign)\b",
     re.IGNORECASE,
 )
+# the words that name a number, and the value each names (claims compare them by value)
+NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {
+    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+    "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000", "million": "1e6",
+    "billion": "1e9", "trillion": "1e12", "dozen": "12", "half": "1/2", "third": "1/3",
+    "quarter": "1/4", "once": "1x", "twice": "2x", "double": "2x",
+}  # fmt: skip
+SCALES = ("hundred", "thousand", "million", "billion", "trillion", "dozen")  # "hundreds" too
+_COUNT = "|".join(f"{w}s?" if w in SCALES else w for w in NUMBER_WORDS)
 _NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-    "hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|third|quarter|"
-    "several|few|many|most|some|all|tens|percent|per cent|majority|minority|single|double|twice|"
-    "once|both|none|no"
+    f"{_COUNT}|several|few|many|most|some|all|tens|percent|per cent|majority|minority|single|"
+    "both|none|no"
 )
 _QUANTITY_EVIDENCE = re.compile(rf"(\d|%|\b({_NUMBER_WORDS})\b)", re.IGNORECASE)
 _YEARS = r"\d{3,4}s?|centur(?:y|ies)|decades?"  # "1979", "1920s", "century", "decades"
@@ -35,9 +47,4 @@ _DURATION_EVIDENCE = re.compile(
 
 _STRICT_TIME = re.compile(rf"^({_YEARS}|\d{{1,2}}(st|nd|rd|th)|{_MONTHS})$", re.IGNORECASE)
 _STRICT_YEAR = re.compile(rf"^({_YEARS})$", re.IGNORECASE)
-_STRICT_QUANTITY = re.compile(
-    r"^(\d[\d,.]*%?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
-    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|"
-    r"billions?|trillions?|dozens?|half|third|quarter|percent|twice|double)$",
-    re.IGNORECASE,
-)
+_STRICT_QUANTITY = re.compile(rf"^(\d[\d,.]*%?|\w+teen|{_COUNT}|percent)$", re.IGNORECASE)

@@ -119,6 +119,19 @@ def question_names(question: str) -> list[str]:
     ]
 
 
+def name_words(question: str) -> list[str]:
+    """The lower-cased words of a question's names and numbers, bar its first word:
+    "Al-Banna's" gives "al" and "banna"."""
+    first = len(question) - len(question.lstrip())
+    return [
+        word
+        for match in _QUESTION_NAME.finditer(question)
+        if match.start() != first
+        for word in words(match.group(0))
+        if word not in STOPWORDS
+    ]
+
+
 _TOPIC = re.compile(
     r"^\s*(?:(?:in|on|at|of|for|from|by|to|during|under)\s+)?(?:what|which|whose)\s+"
     r"(?:(?:is|was|are|were)\s+)?(?:(?:the|a|an)\s+)?((?:[\w'’-]+\s+)?[\w'’-]+?)"

@@ -54,6 +54,14 @@ class WordMatch:
         exact = np.array([t in stems for t in self.terms], dtype=np.float32)
         return np.asarray(np.maximum(best, exact), dtype=np.float32)
 
+    def aliased(self, term: str, close: float = 0.6) -> bool:
+        """A retrieved word names what term names, spelt alike: "French" for "France",
+        "Ukrainian" for "Ukraine" (same first two letters, and close vectors)."""
+        if term not in self.terms or term[:1].isdigit():
+            return False
+        row = self.similarity[self.terms.index(term)]
+        return any(w[:2] == term[:2] and row[i] >= close for w, i in self.column.items())
+
     def focus(self, question: str, text: str) -> float:
         """The weakest match, in text, of the terms naming what the question asks about."""
         wanted = [self.terms.index(t) for t in focus_terms(question) if t in self.terms]

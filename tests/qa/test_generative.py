@@ -11,8 +11,9 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from qa import Answer, Assistant, QAError, Settings
-from qa.generative import GenerativeAnswerer, Sources, answer_messages, passages, quoted
-from qa.llm import chat_model
+from qa.extractive import confidence
+from qa.generative import GenerativeAnswerer, Sources, answer_messages, passages
+from qa.llm import chat_model, quoted
 from qa.support import Passage, drop_unknown_markers, markers, split_sentences, strip
 from tests.qa.fake_openai import fake_openai
 
@@ -27,7 +28,8 @@ def answerer(assistant: Assistant, *replies: str) -> GenerativeAnswerer:
     sources = Sources(
         assistant.rank,
         assistant.source_text,
-        assistant.embedder.encode,
+        assistant.support,
+        confidence,
         lambda q, h: assistant.ask(q, h),
     )
     return GenerativeAnswerer(fake(*replies), sources, "fake:model", 30.0)

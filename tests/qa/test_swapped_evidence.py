@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qa.extractive import confidence
 from qa.reading import (
-    DEFAULT_WEIGHTS,
     SUPPORT_FEATURES,
     name_swapped,
     number_missing,
@@ -48,13 +47,6 @@ def test_a_name_replaced_by_another_next_to_the_same_words() -> None:
     assert not name_swapped("Who deployed its army into Afghanistan?", AFGHANISTAN)
     # a missing name with no words of the question around another name is not a swap
     assert not name_swapped("Who was Kublai Khan's uncle?", OIL)
-
-
-def test_the_decline_model_weighs_the_swap_features_against_answering() -> None:
-    weights = dict(zip(SUPPORT_FEATURES, DEFAULT_WEIGHTS.support, strict=True))
-    assert len(DEFAULT_WEIGHTS.support) == len(SUPPORT_FEATURES)
-    assert weights["contradiction"] < -1.0
-    assert weights["name_swapped"] < 0.0
 
 
 def test_swapped_evidence_lowers_the_confidence_of_a_real_question(article_assistant) -> None:  # type: ignore[no-untyped-def]

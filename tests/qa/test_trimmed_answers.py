@@ -13,7 +13,7 @@ from qa.candidates import Candidate
 from qa.choosing import MAX_ANSWER_CHARS, choose, clause_scores, trimmed
 from qa.extractive import compose
 from qa.lexical import terms
-from qa.reading import DEFAULT_WEIGHTS, FEATURES
+from qa.reading import FEATURES, load_reader
 
 ROOT = Path(__file__).resolve().parents[2]
 RHINE = ROOT / "tests" / "data" / "wiki" / "Rhine.txt"
@@ -84,7 +84,7 @@ def test_a_close_runner_up_comes_along_cut_when_both_do_not_fit() -> None:
     assert said.startswith(chosen[0].text) and "ends" in chosen[0].text  # its clauses, cut
     text, _ = compose(chosen, 0.5)
     assert len(text) <= MAX_ANSWER_CHARS
-    far = replace(runner_up, score=10.0 - DEFAULT_WEIGHTS.trim_margin - 0.1)
+    far = replace(runner_up, score=10.0 - load_reader().margin("trim_margin") - 0.1)
     assert choose([best, far]) == [best]
 
 

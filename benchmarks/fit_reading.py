@@ -1,0 +1,388 @@
+"""Fit the reading model and write it to qa/data/reading.json.
+
+Run by hand: `.venv/bin/python benchmarks/fit_reading.py [--cached]`. It asks every question of
+the fit split (benchmarks/reading_sets.py: SQuAD pool articles, half of each indexed, other
+articles' questions out of scope; the article's development questions) of real stores, then:
+
+1. ranker: sentence weights by pairwise logistic regression (the answer sentence above another);
+2. answers: whether the best passage answers, by logistic regression on every kind of negative
+   (near-misses, missing facts on the same topic, out-of-scope questions), with the binary
+   features that (almost) never fire on an answered question as vetoes; the threshold keeps
+   false declines at FALSE_DECLINES on the fit split;
+3. supports: whether a passage supports a claim, on claims made offline (benchmarks/claim_data.py).
+
+It prints, and records in the file, every figure on the held split (never fitted on) beside
+the one-feature baseline (best question-sentence cosine, or claim-passage cosine, thresholded
+at the same false-decline rate on the fit split). `--cached` reuses the last run's rankings.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from claim_data import claims  # noqa: E402
+from reading_rows import TEMP, all_rows  # noqa: E402
+from reading_sets import SPLITS  # noqa: E402
+
+from qa.candidates import neighbourhood  # noqa: E402
+from qa.evaluation import contains  # noqa: E402
+from qa.reading.answers import answer_features  # noqa: E402
+from qa.reading.claims import CLAIM_FEATURES, claim_features  # noqa: E402
+from qa.reading.cross import claim_text, data_file, load_cross  # noqa: E402
+from qa.reading.features import FEATURES  # noqa: E402
+from qa.reading.model import load_reader  # noqa: E402
+
+OUT = ROOT / "qa" / "data" / "reading.json"
+FALSE_DECLINES = 0.035  # on the fit split's answerable questions, for headroom on held ones
+CLAIM_FALSE_FLAGS = 0.05  # faithful fit claims flagged
+VETO_POSITIVES = 0.02  # a binary feature firing on at most this share of answered questions
+VETO_NEGATIVES = 0.03  # ... and on at least this share of the negatives decides alone
+SCORE_SPREAD = 1.9  # the standard deviation of sentence scores among a question's candidates
+# what a claim asserts must be in its passage, by design (the issue's content units): a missing
+# name, number or date, a flipped negation or an opposite word decides alone
+DECISIVE_CLAIM_UNITS = ("unit_missing", "number_missing", "polarity", "opposite")
+CLAIMS_KEPT = (
+    0.9  # the supports threshold keeps this share of the development claims' faithful ones
+)
+MARGINS = {"second_margin": 1.0, "complement_margin": 4.0, "trim_margin": 2.0}
+C = 1.0
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, balanced: bool = True) -> tuple[np.ndarray, float]:
+    """Logistic regression on standardised features, folded back to raw feature units."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced" if balanced else None)
+    model.fit((x - mean) / std, y)
+    coef = model.coef_[0] / std
+    return coef, float(model.intercept_[0] - np.dot(model.coef_[0], mean / std))
+
+
+def vetoes(x: np.ndarray, y: np.ndarray, names: list[str]) -> list[str]:
+    out = []
+    for j, name in enumerate(names):
+        column = x[:, j]
+        if not np.isin(column, (0.0, 1.0)).all():
+            continue
+        fires_pos, fires_neg = column[y == 1].mean(), column[y == 0].mean()
+        if fires_pos <= VETO_POSITIVES and fires_neg >= VETO_NEGATIVES:
+            out.append(name)
+    return out
+
+
+def probabilities(x: np.ndarray, coef: np.ndarray, bias: float, veto: np.ndarray) -> np.ndarray:
+    z = np.clip(x @ coef + bias, -50, 50)
+    p = 1 / (1 + np.exp(-z))
+    p[veto] = 0.0
+    return p
+
+
+def threshold_at(scores: np.ndarray, rate: float) -> float:
+    """The threshold below which `rate` of the scores fall."""
+    ordered = np.sort(scores)
+    return float(ordered[min(len(ordered) - 1, int(rate * len(ordered)))])
+
+
+# 1. ranker
+
+
+def fit_ranker(rows: list[dict[str, Any]]) -> dict[str, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    pairs, signs = [], []
+    for r in rows:
+        ranked = r["ranking"].ranked
+        marks = [contains(c.text, r["q"]["must"]) for c in ranked]
+        good = [np.array(c.features) for c, ok in zip(ranked, marks, strict=True) if ok][:2]
+        bad = [np.array(c.features) for c, ok in zip(ranked, marks, strict=True) if not ok][:15]
+        for g in good:
+            for b in bad:
+                pairs += [g - b, b - g]
+                signs += [1, 0]
+    model = LogisticRegression(C=0.3, max_iter=5000, fit_intercept=False)
+    model.fit(np.array(pairs), np.array(signs))
+    coef = model.coef_[0]
+    # scores in units of their spread among candidates, so the margins in MARGINS keep a meaning
+    spread = np.std([np.dot(coef, c.features) for r in rows for c in r["ranking"].ranked])
+    coef = SCORE_SPREAD * coef / spread
+    weights = {name: round(float(w), 4) for name, w in zip(FEATURES, coef, strict=True)}
+    weights["repeated"] = -3.0  # a follow-up never gets the previous answer again
+    return weights
+
+
+def reranked(rows: list[dict[str, Any]], weights: dict[str, float]) -> None:
+    for r in rows:
+        r["ranking"] = r["ranking"].reweighted(tuple(weights.items()))
+
+
+# 2. answers
+
+
+def answered_label(row: dict[str, Any]) -> int | None:
+    """1: the best sentence's neighbourhood holds the answer; 0: no answer exists; None:
+    answerable but the answer was not retrieved there (left out of fitting)."""
+    if row["kind"] != "answerable":
+        return 0
+    best = row["ranking"].ranked[0] if row["ranking"].ranked else None
+    if best is not None and contains(neighbourhood(best), row["q"]["must"]):
+        return 1
+    return None
+
+
+def report_answers(
+    rows: list[dict[str, Any]], p: np.ndarray, threshold: float, base: np.ndarray, base_t: float
+) -> dict[str, dict[str, float]]:
+    from qa.choosing import choose
+
+    out: dict[str, dict[str, float]] = {}
+    groups = sorted({(r["set"], r["split"], r["kind"]) for r in rows})
+    for name, split, kind in groups:
+        idx = [
+            i
+            for i, r in enumerate(rows)
+            if (r["set"], r["split"], r["kind"]) == (name, split, kind)
+        ]
+        declined = p[idx] < threshold
+        base_declined = base[idx] < base_t
+        key = f"{name}/{split}/{kind}"
+        figures = {
+            "n": len(idx),
+            "declined": round(float(declined.mean()), 3),
+            "baseline_declined": round(float(base_declined.mean()), 3),
+        }
+        if kind == "answerable":
+            hits = []
+            for i, dec in zip(idx, declined, strict=True):
+                r = rows[i]
+                text = " ".join(c.text for c in choose(r["ranking"].ranked)) if not dec else ""
+                hits.append(bool(text) and contains(text, r["q"]["must"]))
+            figures["answers_hold"] = round(float(np.mean(hits)), 3)
+        out[key] = figures
+        print(f"  {key:34} {json.dumps(figures)}")
+    return out
+
+
+def fit_answers(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    feats = [answer_features(r["ranking"]) for r in rows]
+    names = list(feats[0])
+    x = np.array([[f[n] for n in names] for f in feats])
+    labels = [answered_label(r) for r in rows]
+    fit = np.array(
+        [r["split"] == "fit" and lab is not None for r, lab in zip(rows, labels, strict=True)]
+    )
+    y = np.array([lab or 0 for lab in labels])
+    veto_names = vetoes(x[fit], y[fit], names)
+    print(f"answers: vetoes {veto_names}")
+    veto = np.array([any(f[n] for n in veto_names) for f in feats])
+    free = [j for j, n in enumerate(names) if n not in veto_names]
+    keep = fit & ~veto
+    coef, bias = fit_logistic(x[keep][:, free], y[keep], balanced=False)
+    full = np.zeros(len(names))
+    full[free] = coef
+    p = probabilities(x, full, bias, veto)
+    answerable_fit = np.array([r["split"] == "fit" and r["kind"] == "answerable" for r in rows])
+    article = np.array([r["set"] != "squad" for r in rows])
+    # false declines held to FALSE_DECLINES on the Wikipedia and on the article questions alike
+    threshold = min(
+        threshold_at(p[answerable_fit & ~article], FALSE_DECLINES),
+        threshold_at(p[answerable_fit & article], FALSE_DECLINES),
+    )
+    base = x[:, names.index("top_dense")]
+    base_t = threshold_at(base[answerable_fit], float((p[answerable_fit] < threshold).mean()))
+    print(f"answers: threshold {threshold:.4f}; baseline top_dense threshold {base_t:.4f}")
+    figures = report_answers(rows, p, threshold, base, base_t)
+    model = {
+        "bias": round(bias, 6),
+        "weights": {n: round(float(full[j]), 6) for j, n in enumerate(names) if j in free},
+        "threshold": round(threshold, 6),
+        "vetoes": veto_names,
+    }
+    return model, figures
+
+
+# 3. supports
+
+
+def claim_rows(embedder: Any, cross: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    made = list(claims())
+    texts = sorted({c.claim for c in made} | {c.passage for c in made})
+    vectors = dict(zip(texts, embedder.encode(texts), strict=True))
+    read = cross.scores([(claim_text(c.claim), c.passage) for c in made])
+    cross.save()
+    x = np.array(
+        [
+            [
+                claim_features(
+                    c.claim, c.passage, embedder.words.vectors,
+                    float(vectors[c.claim] @ vectors[c.passage]), float(logit),
+                )[n]
+                for n in CLAIM_FEATURES
+            ]
+            for c, logit in zip(made, read, strict=True)
+        ]
+    )  # fmt: skip
+    return x, np.array([c.supported for c in made], dtype=int), [c.kind for c in made]
+
+
+def fit_supports(embedder: Any, cross: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    x, y, kinds = claim_rows(embedder, cross)
+    names = list(CLAIM_FEATURES)
+    veto_names = sorted(set(DECISIVE_CLAIM_UNITS) | set(vetoes(x, y, names)))
+    print(f"supports: {len(y)} made claims, {Counter(kinds)}; vetoes {veto_names}")
+    veto = np.array([any(row[names.index(n)] for n in veto_names) for row in x])
+    free = [j for j, n in enumerate(names) if n not in veto_names]
+    coef, bias = fit_logistic(x[~veto][:, free], y[~veto], balanced=False)
+    full = np.zeros(len(names))
+    full[free] = coef
+    p = probabilities(x, full, bias, veto)
+    threshold = threshold_at(p[y == 1], CLAIM_FALSE_FLAGS)
+    figures = {
+        kind: round(float(np.mean((p >= threshold)[np.array(kinds) == kind])), 3)
+        for kind in sorted(set(kinds))
+    }
+    print(f"supports (fit claims, share kept): {figures}")
+    model = {
+        "bias": round(bias, 6),
+        "weights": {n: round(float(full[j]), 6) for j, n in enumerate(names) if j in free},
+        "threshold": round(threshold, 6),
+        "vetoes": veto_names,
+    }
+    return model, {"fit_claims_kept": figures}
+
+
+def claim_scores() -> list[tuple[Any, str, float]]:
+    """Each claim of tests/eval/claims.jsonl (part "dev": ids up to 60; "held": the rest), with
+    the best probability that a passage shown for its question supports it."""
+    from qa import Assistant, bundled_article
+    from qa.evaluation import read_claims
+    from qa.generative import passages
+    from qa.support import strip
+
+    stores = {
+        "article.txt": Assistant(data_dir=TEMP / "store-article", bundled=False),
+        "wiki": Assistant(data_dir=TEMP / "store-wiki", bundled=False),
+    }
+    stores["article.txt"].index([bundled_article()])
+    stores["wiki"].index([ROOT / "tests" / "data" / "wiki"])
+    sources = {
+        x["id"]: x["source"]
+        for x in map(json.loads, (ROOT / "tests/eval/claims.jsonl").read_text().splitlines())
+    }
+    out = []
+    for claim in read_claims(ROOT / "tests/eval/claims.jsonl"):
+        assistant = stores["article.txt" if sources[claim.id] == "article.txt" else "wiki"]
+        shown = passages(assistant.rank(claim.question), assistant.source_text)
+        row = assistant.support.matrix([strip(claim.claim)], [p.text for p in shown])[0]
+        part = "dev" if int(claim.id.rsplit("-", 1)[1]) <= 60 else "held"
+        out.append((claim, part, float(row.max()) if len(row) else 0.0))
+    return out
+
+
+def claims_threshold(scored: list[tuple[Any, str, float]]) -> float:
+    """The highest threshold that keeps CLAIMS_KEPT of the development claims' faithful ones."""
+    faithful = np.array([p for c, part, p in scored if part == "dev" and c.supported])
+    return threshold_at(faithful, 1.0 - CLAIMS_KEPT) if len(faithful) else 0.5
+
+
+def report_claims(scored: list[tuple[Any, str, float]], threshold: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for part in ("dev", "held"):
+        mine = [(c, p >= threshold) for c, pt, p in scored if pt == part]
+        figures: dict[str, Any] = {
+            "faithful_kept": round(float(np.mean([k for c, k in mine if c.supported])), 3),
+            "unsupported_flagged": round(
+                float(np.mean([not k for c, k in mine if not c.supported])), 3
+            ),
+        }
+        for kind in sorted({c.kind for c, _ in mine if not c.supported}):
+            figures[f"flagged_{kind}"] = round(
+                float(np.mean([not k for c, k in mine if c.kind == kind])), 3
+            )
+        out[part] = figures
+        print(f"  claims/{part}: {json.dumps(figures)}")
+    return out
+
+
+class CachedReader:
+    """The cross-encoder's scores, kept in the temp folder across runs (the model's digest in
+    the file name)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.path = TEMP / f"cross-{hash_file(data_file())}.pickle"
+        self.known: dict[tuple[str, str], float] = (
+            pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
+        )
+
+    def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        todo = [p for p in dict.fromkeys(pairs) if p not in self.known]
+        for i in range(0, len(todo), 64):
+            got = self.reader.scores(todo[i : i + 64])
+            self.known.update(zip(todo[i : i + 64], map(float, got), strict=True))
+        return np.array([self.known[p] for p in pairs], dtype=np.float32)
+
+    def save(self) -> None:
+        self.path.write_bytes(pickle.dumps(self.known))
+
+
+def hash_file(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def main() -> None:
+    from qa import Assistant
+
+    rows = all_rows(cached="--cached" in sys.argv)
+    print(f"{len(rows)} questions: {Counter((r['set'], r['split'], r['kind']) for r in rows)}")
+    ranker = fit_ranker([r for r in rows if r["split"] == "fit" and r["kind"] == "answerable"])
+    print(f"ranker: {ranker}")
+    reranked(rows, ranker)
+    cross = CachedReader(load_cross())
+    for r in rows:
+        r["ranking"] = r["ranking"].judged(cross.scores)
+    cross.save()
+    answers, answer_figures = fit_answers(rows)
+    supports, support_figures = fit_supports(Assistant(bundled=False).embedder, cross)
+    OUT.write_text(
+        json.dumps(
+            {
+                **json.loads(OUT.read_text()),
+                "ranker": {"weights": ranker},
+                "answers": answers,
+                "supports": supports,
+            }
+        )
+    )  # the claims below are checked with the fitted judges
+    load_reader.cache_clear()
+    scored = claim_scores()
+    supports["threshold"] = round(claims_threshold(scored), 6)
+    print(f"supports: threshold {supports['threshold']} (keeps {CLAIMS_KEPT} of faithful dev)")
+    support_figures["claims"] = report_claims(scored, supports["threshold"])
+    model = {
+        "about": "Written by benchmarks/fit_reading.py; figures are on splits fitting never read.",
+        "data": {"splits": SPLITS, "false_declines_on_fit": FALSE_DECLINES},
+        "ranker": {"weights": ranker},
+        "answers": answers,
+        "supports": supports,
+        "margins": MARGINS,
+        "figures": {"answers": answer_figures, "supports": support_figures},
+    }
+    OUT.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
