@@ -70,7 +70,9 @@ class EvalReport:
             "answer_accuracy": _share(o.correct for o in answerable),
             "citation_accuracy": _share(o.cited for o in answerable),
             "refusal_accuracy": _share(o.correct for o in unanswerable),
-            "false_refusals": _share(not o.answer.answered for o in answerable),
+            "false_refusals": _share(not o.answer.answered for o in answerable)
+            if answerable
+            else 0.0,
             **by_kind,
             "mean_citation_chars": round(statistics.mean(cited), 1) if cited else 0.0,
             "mean_answer_chars": round(statistics.mean(answers), 1) if answers else 0.0,

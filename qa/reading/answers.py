@@ -43,9 +43,9 @@ def unknown_names(ranking: Ranking, joint: str) -> list[str]:
     retrieved = {folded(w) for w in words(joint)}
     out = []
     for word in name_words(ranking.question):
-        if word.endswith(_ADJECTIVE):
-            continue  # "American", "Western": an adjective may stand for a name the text uses
         term = stem(word)
+        if term.endswith(_ADJECTIVE):
+            continue  # "Americans", "Western": an adjective may stand for a name the text uses
         if ranking.bm25.knows(term) or ranking.bm25.knows(word):
             continue
         if folded(word) in retrieved or ranking.matcher.aliased(term):

@@ -10,10 +10,11 @@ from qa import Assistant
 from qa.judge import verdicts
 from tests.qa.fake_openai import FakeOpenAI, fake_openai
 
-QUESTION = "Which leaders did Putin call, and what did they express?"
+QUESTION = "What did the French and German leaders express?"
 ANSWER = (
-    "Putin told Macron and Scholz of his decision in phone calls on Monday [1]. "
-    "The two leaders expressed their disappointment with this development [2]."
+    "The president of France and the Federal Chancellor of Germany expressed their "
+    "disappointment with this development [1]. At the same time, they indicated their "
+    "readiness to continue contacts [1]."
 )
 
 
@@ -39,11 +40,11 @@ def test_a_sentence_the_judge_rejects_loses_its_marker(
     answer = assistant.ask(QUESTION)
     assert len(server.requests) == 2  # the answer, then the judge
     judge_prompt = str(server.requests[1]["messages"][-1]["content"])
-    assert "disappointment" in judge_prompt and "<passage>" in judge_prompt
+    assert "readiness to continue contacts" in judge_prompt and "<passage>" in judge_prompt
     assert len(answer.unsupported) == 1
     start, end = answer.unsupported[0]
-    assert "disappointment" in answer.text[start:end]
-    assert "[1]" in answer.text and len(answer.citations) == 1
+    assert "contacts" in answer.text[start:end] and "[" not in answer.text[start:end]
+    assert "disappointment" in answer.text and len(answer.citations) == 1
 
 
 def test_a_failing_judge_leaves_the_check_as_it_was(
@@ -53,7 +54,7 @@ def test_a_failing_judge_leaves_the_check_as_it_was(
     server.replies = [ANSWER, "!500"]
     answer = assistant.ask(QUESTION)
     assert answer.backend != "extractive" and not answer.unsupported
-    assert len(answer.citations) == 2
+    assert answer.text.count("[1]") == 2
 
 
 def test_without_the_setting_the_llm_is_asked_once(
