@@ -160,7 +160,7 @@ def export(model_dir: Path, target: Path, model: Any = None) -> Path:
                 },
                 opset_version=17,
             )
-        _fuse(Path(temp), transformer.config)
+        fuse(Path(temp), transformer.config)
         got = OnnxEncoder(Path(temp), model_dir, spec).encode(list(_CHECK))
         want = model.encode(list(_CHECK), normalize_embeddings=True, convert_to_numpy=True)
         gap = float(np.abs(got - want).max())
@@ -173,7 +173,7 @@ def export(model_dir: Path, target: Path, model: Any = None) -> Path:
     return target
 
 
-def _fuse(path: Path, config: Any) -> None:
+def fuse(path: Path, config: Any) -> None:
     """Rewrite the graph with ONNX Runtime's fused BERT operators (attention, layer norms,
     GELU: 58 nodes instead of 532); a short question then runs in ~4.3 ms instead of ~5.7.
     The graph stays unfused if the optimizer fails; the check against sentence-transformers
@@ -249,6 +249,17 @@ def plan_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[t
     return batches[::-1]
 
 
+def session(path: Path) -> Any:
+    """An ONNX Runtime CPU session that does not spin between runs and sends nothing out."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    ort.disable_telemetry_events()  # nothing leaves the machine
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
     """The exported model behind sentence-transformers' own tokenizer settings.
 
@@ -260,7 +271,6 @@ class OnnxEncoder:
     def __init__(
         self, path: Path, model_dir: Path, spec: ModelSpec, max_tokens: int = MAX_TOKENS
     ) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.path = path
@@ -272,11 +282,7 @@ class OnnxEncoder:
         self.pad_id = int(padding.get("pad_id", 0))
         self.pad_type_id = int(padding.get("pad_type_id", 0))
         self.tokenizer.no_padding()  # each batch is padded to its own longest text below
-        options = ort.SessionOptions()
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        ort.disable_telemetry_events()  # nothing leaves the machine
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = session(path)
         self.inputs = [i.name for i in self.session.get_inputs()]
 
     def encode(self, texts: list[str], batch_size: int = 64) -> NDArray[np.float32]:

@@ -97,7 +97,7 @@ def export(model_dir: Path, weights: Path, target: Path) -> Path:
     import numpy as np
     import torch
 
-    from index.onnx_encoder import _fuse
+    from index.onnx_encoder import fuse
 
     target.parent.mkdir(parents=True, exist_ok=True)
     scorer = _merged(model_dir, weights)
@@ -120,7 +120,7 @@ def export(model_dir: Path, weights: Path, target: Path) -> Path:
                 },
                 opset_version=17,
             )  # fmt: skip
-        _fuse(Path(temp), scorer.encoder.config)
+        fuse(Path(temp), scorer.encoder.config)
         got = CrossEncoder(Path(temp), model_dir).scores(list(_CHECK))
         gap = float(np.abs(got - want).max())
         if gap > TOLERANCE:
@@ -136,14 +136,10 @@ class CrossEncoder:
     """Scores (question or claim, passage) pairs with the exported model: a logit each."""
 
     def __init__(self, path: Path, model_dir: Path) -> None:
-        import onnxruntime as ort
+        from index.onnx_encoder import session
 
         self.tokenizer = self.tokenizer_for(model_dir)
-        options = ort.SessionOptions()
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        ort.disable_telemetry_events()
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = session(path)
 
     @staticmethod
     def tokenizer_for(model_dir: Path) -> Any:
