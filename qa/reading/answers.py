@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.lexical import stem, words
+from qa.reading.features import SUPPORT_FEATURES
 from qa.reading.question import _asked_kind, asks_for_name, name_words
 
 if TYPE_CHECKING:
@@ -56,8 +57,6 @@ def unknown_names(ranking: Ranking, joint: str) -> list[str]:
 
 def answer_features(ranking: Ranking, close: float = 0.6) -> dict[str, float]:
     """The support features of the best sentence, by name, and what the whole retrieval says."""
-    from qa.reading.features import SUPPORT_FEATURES
-
     features = dict(zip(SUPPORT_FEATURES, ranking.support_features(), strict=True))
     question, matcher = ranking.question, ranking.matcher
     ranked = ranking.ranked
