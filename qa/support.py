@@ -96,15 +96,19 @@ class SupportCheck:
         judge = (self.reader or load_reader()).supports
         vectors = self.encode([*claims, *passages])
         cosine = vectors[: len(claims)] @ vectors[len(claims) :].T
-        pairs = [(claim_text(c), p) for c in claims for p in passages]
-        cross = self.read_pairs(pairs).reshape(len(claims), len(passages))
+        features = {
+            (i, j): claim_features(claim, passage, self.embed_words, float(cosine[i, j]), 0.0)
+            for i, claim in enumerate(claims)
+            for j, passage in enumerate(passages)
+        }
+        # the cross-encoder reads only the pairs no decisive feature has already ruled out
+        read = [key for key, f in features.items() if not judge.vetoed(f)]
+        logits = self.read_pairs([(claim_text(claims[i]), passages[j]) for i, j in read])
+        for key, logit in zip(read, logits, strict=True):
+            features[key]["cross"] = float(logit)
         out = np.zeros((len(claims), len(passages)))
-        for i, claim in enumerate(claims):
-            for j, passage in enumerate(passages):
-                features = claim_features(
-                    claim, passage, self.embed_words, float(cosine[i, j]), float(cross[i, j])
-                )
-                out[i, j] = judge.probability(features)
+        for (i, j), f in features.items():
+            out[i, j] = judge.probability(f)
         return out
 
     def threshold(self) -> float:
