@@ -55,7 +55,7 @@ def test_stream_grows_to_the_full_answer(article_assistant) -> None:  # type: ig
         # declines; article (92 questions) 0.86 answers, 0.39 declines, 0.031 false declines
         # (`qa eval FILE`)
         (
-            "../shared/eval/article-dev.jsonl",
+            "tests/eval/article-dev.jsonl",
             {"answer_accuracy": 0.85, "false_refusals": 0.12, "refusal_accuracy": 0.6},
         ),
         (
