@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -319,24 +320,27 @@ class OnnxEncoder:
         return result
 
 
+def export_once(target: Path, run: Callable[[], object], what: str) -> int:
+    """A command's export: nothing when target exists, else run it; one line on failure."""
+    if not target.is_file():
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        warnings.filterwarnings("ignore")  # the tracer's notes on a graph that is checked after
+        try:
+            run()
+        except Exception as exc:
+            print(f"qa: cannot export {what}: {exc}", file=sys.stderr)
+            return 1
+    print(target)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     """python -m index.onnx_encoder [MODEL_DIR [TARGET]]: export (the bundled model by default)."""
     from index.embedding import bundled_model_path
 
     model_dir = Path(argv[0]) if argv else bundled_model_path()
     target = Path(argv[1]) if len(argv) > 1 else onnx_file(model_dir)
-    if target.is_file():
-        print(target)
-        return 0
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    warnings.filterwarnings("ignore")  # the tracer's notes on a graph that is checked below
-    try:
-        export(model_dir, target)
-    except Exception as exc:
-        print(f"qa: cannot export {model_dir} to ONNX: {exc}", file=sys.stderr)
-        return 1
-    print(target)
-    return 0
+    return export_once(target, lambda: export(model_dir, target), f"{model_dir} to ONNX")
 
 
 if __name__ == "__main__":

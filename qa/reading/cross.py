@@ -13,7 +13,6 @@ import hashlib
 import os
 import sys
 import tempfile
-import warnings
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -196,19 +195,11 @@ def load_cross(model_dir: str = "") -> CrossEncoder:
 def main(argv: list[str]) -> int:
     """python -m qa.reading.cross [MODEL_DIR]: export the cross-encoder (once)."""
     from index.embedding import bundled_model_path
+    from index.onnx_encoder import export_once
 
     folder = Path(argv[0]) if argv else bundled_model_path()
     target = onnx_path(folder, data_file())
-    if not target.is_file():
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        warnings.filterwarnings("ignore")
-        try:
-            export(folder, data_file(), target)
-        except Exception as exc:
-            print(f"qa: cannot export the cross-encoder: {exc}", file=sys.stderr)
-            return 1
-    print(target)
-    return 0
+    return export_once(target, lambda: export(folder, data_file(), target), "the cross-encoder")
 
 
 if __name__ == "__main__":
