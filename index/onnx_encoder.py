@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -144,9 +145,7 @@ def export(model_dir: Path, target: Path, model: Any = None) -> Path:
             mean = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, p=2.0, dim=1)
 
-    handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".onnx", dir=target.parent)
-    os.close(handle)
-    try:
+    with replaced_when_done(target) as temp:
         with torch.no_grad():
             torch.onnx.export(
                 Pooled().eval(),
@@ -161,17 +160,27 @@ def export(model_dir: Path, target: Path, model: Any = None) -> Path:
                 },
                 opset_version=17,
             )
-        fuse(Path(temp), transformer.config)
-        got = OnnxEncoder(Path(temp), model_dir, spec).encode(list(_CHECK))
+        fuse(temp, transformer.config)
+        got = OnnxEncoder(temp, model_dir, spec).encode(list(_CHECK))
         want = model.encode(list(_CHECK), normalize_embeddings=True, convert_to_numpy=True)
         gap = float(np.abs(got - want).max())
         if gap > TOLERANCE:
             raise ValueError(f"the exported model is off by {gap:.2e} from sentence-transformers")
+    return target
+
+
+@contextlib.contextmanager
+def replaced_when_done(target: Path) -> Iterator[Path]:
+    """A temp file beside target that replaces it when the block ends without an error (and
+    is removed either way): a reader never sees a half-written export."""
+    handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".onnx", dir=target.parent)
+    os.close(handle)
+    try:
+        yield Path(temp)
         os.chmod(temp, 0o644)
         os.replace(temp, target)
     finally:
         Path(temp).unlink(missing_ok=True)
-    return target
 
 
 def fuse(path: Path, config: Any) -> None:

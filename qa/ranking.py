@@ -11,14 +11,13 @@ from numpy.typing import NDArray
 from qa.candidates import FEATURES, Candidate, window
 from qa.choosing import _TRIMMABLE, clause_scores
 from qa.lexical import BM25
-from qa.reading.cross import question_text
+from qa.reading.cross import PairReader, question_text
 from qa.reading.features import sentence_features, support_features
 from qa.reading.model import Reader, load_reader
 from qa.reading.question import key_terms
 from qa.reading.soft_match import WordEmbedder, WordMatch
 
 JUDGED = 4  # candidates the cross-encoder reads per question
-PairReader = Callable[[list[tuple[str, str]]], NDArray[np.float32]]
 
 
 def score_candidates(

@@ -18,12 +18,12 @@ from numpy.typing import NDArray
 
 from qa.answer import MARKER, strip_markers
 from qa.lexical import terms
-from qa.reading.claims import WordEmbedder, claim_features
-from qa.reading.cross import claim_text
+from qa.reading.claims import claim_features
+from qa.reading.cross import PairReader, claim_text
 from qa.reading.model import Reader, load_reader
+from qa.reading.soft_match import WordEmbedder
 
 Encoder = Callable[[list[str]], NDArray[np.float32]]
-PairReader = Callable[[list[tuple[str, str]]], NDArray[np.float32]]
 
 # A sentence ends at . ! or ? (with closing quotes and markers) before a space and a
 # non-lowercase letter, or at the end of the text: "the U.S. and its allies" stays whole.

@@ -11,8 +11,7 @@ from numpy.typing import NDArray
 
 from qa.lexical import STOPWORDS, stem, words
 from qa.reading.kinds import NUMBER_WORDS
-
-WordEmbedder = Callable[[list[str]], "NDArray[np.float32]"]
+from qa.reading.soft_match import WordEmbedder
 
 CLAIM_FEATURES = (
     "units_missing",  # share of the claim's names, numbers and dates the passage lacks

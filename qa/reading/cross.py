@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import sys
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +22,7 @@ if TYPE_CHECKING:
 
 CROSS_FILE = "cross.npz"
 MAX_LENGTH = 160  # tokens of a pair; the longer text is cut first
+PairReader = Callable[[list[tuple[str, str]]], "NDArray[np.float32]"]  # CrossEncoder.scores
 TOLERANCE = 1e-3  # largest allowed gap between the ONNX export's scores and torch's
 _CHECK = (
     ("question: Which leaders did Putin call?", "Putin told Macron and Scholz on Monday."),
@@ -96,15 +95,13 @@ def export(model_dir: Path, weights: Path, target: Path) -> Path:
     import numpy as np
     import torch
 
-    from index.onnx_encoder import fuse
+    from index.onnx_encoder import fuse, replaced_when_done
 
     target.parent.mkdir(parents=True, exist_ok=True)
     scorer = _merged(model_dir, weights)
     reader = CrossEncoder.tokenizer_for(model_dir)
     ids, mask, types = CrossEncoder.arrays(reader, list(_CHECK))
-    handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".onnx", dir=target.parent)
-    os.close(handle)
-    try:
+    with replaced_when_done(target) as temp:
         inputs = tuple(torch.from_numpy(a) for a in (ids, mask, types))
         with torch.no_grad():
             want = scorer(*inputs).numpy()
@@ -119,15 +116,11 @@ def export(model_dir: Path, weights: Path, target: Path) -> Path:
                 },
                 opset_version=17,
             )  # fmt: skip
-        fuse(Path(temp), scorer.encoder.config)
-        got = CrossEncoder(Path(temp), model_dir).scores(list(_CHECK))
+        fuse(temp, scorer.encoder.config)
+        got = CrossEncoder(temp, model_dir).scores(list(_CHECK))
         gap = float(np.abs(got - want).max())
         if gap > TOLERANCE:
             raise ValueError(f"the exported cross-encoder is off by {gap:.2e} from torch")
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    finally:
-        Path(temp).unlink(missing_ok=True)
     return target
 
 

@@ -44,9 +44,6 @@ class Judge:
         z = self.bias + sum(w * features[name] for name, w in self.weights)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def accepts(self, features: Mapping[str, float]) -> bool:
-        return self.probability(features) >= self.threshold
-
 
 @dataclass(frozen=True)
 class Reader:
