@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from qa.answer import Answer
 from qa.errors import QAError
-from qa.settings import Settings
+from qa.settings import LLM_BACKENDS, Settings
 
 
 def _progress(total: int, unit: str) -> Any:
@@ -30,9 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="where the index lives (env QA_DATA_DIR)")
     parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
     parser.add_argument("--collection", help="collection name inside the store (default documents)")
-    parser.add_argument(
-        "--llm", choices=("none", "openai", "ollama"), help="answer with an LLM (env QA_LLM)"
-    )
+    parser.add_argument("--llm", choices=LLM_BACKENDS, help="answer with an LLM (env QA_LLM)")
     parser.add_argument("--llm-model", help="the LLM's model name (env QA_LLM_MODEL)")
     parser.add_argument(
         "--llm-base-url", help="OpenAI-compatible or Ollama server URL (env QA_LLM_BASE_URL)"
@@ -221,7 +219,7 @@ def batch(assistant: Any, file: str, out: TextIO) -> int:
             record["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             out.flush()
-    return 0
+    return 1 if failures else 0
 
 
 def _open(file: str) -> TextIO:

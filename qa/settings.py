@@ -1,14 +1,36 @@
-"""One frozen settings object, read from QA_* environment variables and CLI flags."""
+"""One frozen settings object, read from QA_* environment variables and CLI flags, checked."""
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
+
+# the back ends qa.llm.chat_model builds; "none" answers with quoted sentences, no model
+LLM_BACKENDS = ("none", "openai", "ollama")
+
+# the fields whose valid values are known: (is it valid?, what to tell the user when not)
+_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "llm": (
+        lambda v: v in LLM_BACKENDS,
+        f"is not a back end: use one of {', '.join(LLM_BACKENDS)}",
+    ),
+    "top_k": (lambda v: v >= 1, "must be 1 or more: it is how many passages a question gets"),
+    "max_question_chars": (
+        lambda v: v >= 1,
+        "must be 1 or more: it is the longest question accepted, in characters",
+    ),
+    "llm_timeout": (
+        lambda v: 0 < v < math.inf,
+        "must be a positive number of seconds",
+    ),
+    "port": (lambda v: 0 <= v <= 65535, "is not a port: use 0 to 65535"),
+}
 
 
 def default_data_dir() -> Path:
@@ -39,8 +61,23 @@ class Settings:
     auth: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
+        """Refuse values no part of qa can use, in one line naming their variables."""
         # one place turns data_dir into a Path, "~/qa" or Path("~/qa") alike
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
+        problems = []
+        for spec in fields(self):
+            value, kind = getattr(self, spec.name), str(spec.type)
+            shown = f"QA_{spec.name.upper()}={value!r}"
+            if kind in ("int", "float", "bool") and not _is(value, kind):
+                problems.append(f"{shown} is not a valid {kind}")
+                continue
+            if kind == "float":
+                object.__setattr__(self, spec.name, float(value))
+            valid, why = _RULES.get(spec.name, (None, ""))
+            if valid is not None and not valid(value):
+                problems.append(f"{shown} {why}")
+        if problems:
+            raise QAError("; ".join(problems))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -56,6 +93,14 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def _is(value: object, kind: str) -> bool:
+    """Whether value fits the field type kind: a bool is no number here, an int is a float."""
+    if kind == "bool":
+        return isinstance(value, bool)
+    numbers: tuple[type, ...] = (int,) if kind == "int" else (int, float)
+    return isinstance(value, numbers) and not isinstance(value, bool)
 
 
 def _convert(name: str, raw: str, kind: Any) -> Any:
