@@ -12,6 +12,7 @@ from ui.slack_config import SlackConfig, redact
 
 log = logging.getLogger("ui.slack")
 INSTALL = "pip install 'qa[slack]'"
+HTTP_INSTALL = "pip install 'qa[slack,ui]'"  # uvicorn comes with the ui extra
 
 
 class _Redacting(logging.Filter):
@@ -49,6 +50,11 @@ def run_bot(
         import slack_bolt  # noqa: F401
     except ImportError:
         raise QAError(f"The Slack bot needs slack-bolt: {INSTALL}") from None
+    if http:
+        try:
+            import uvicorn  # noqa: F401
+        except ImportError:
+            raise QAError(f"`qa slack --http` needs uvicorn: {HTTP_INSTALL}") from None
     from ui.slack_app import build_app
 
     config = SlackConfig.from_env(os.environ if env is None else env, http=http)
@@ -60,11 +66,9 @@ def run_bot(
         from ui.slack_http import EVENTS_PATH, make_server
 
         server = make_server(app, settings.host, port)
-        log.info("listening for Slack events on http://%s:%d%s", settings.host, port, EVENTS_PATH)
-        try:
-            server.serve_forever()
-        finally:
-            server.server_close()
+        host, bound = server.address
+        log.info("listening for Slack events on http://%s:%d%s", host, bound, EVENTS_PATH)
+        server.serve_forever()
         return
     log.info("connecting to Slack over Socket Mode")
     socket_mode_handler(app, config).start()

@@ -42,17 +42,19 @@ def config_for(fake: FakeSlack) -> SlackConfig:
     return SlackConfig(BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.url, http=True)
 
 
-def serve(assistant: Any, fake: FakeSlack) -> Iterator[str]:
+def serve(assistant: Any, fake: FakeSlack, **options: Any) -> Iterator[str]:
     """The bot's events URL, served by the same server `qa slack --http` runs."""
     from ui.slack_app import build_app
     from ui.slack_http import EVENTS_PATH, make_server
 
-    server = make_server(build_app(assistant, config_for(fake)), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    server = make_server(build_app(assistant, config_for(fake)), "127.0.0.1", 0, **options)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{EVENTS_PATH}"
+    host, port = server.address
+    yield f"http://{host}:{port}{EVENTS_PATH}"
     server.shutdown()
-    server.server_close()
+    thread.join(timeout=15)
+    assert not thread.is_alive()
 
 
 @pytest.fixture(scope="module")
@@ -127,9 +129,9 @@ def test_thread_follow_up_uses_the_earlier_turns_as_history(fake, events_url, ar
 
 
 def test_question_the_documents_cannot_answer_gets_a_short_reply(fake, tmp_path):
-    from qa import Assistant
+    from qa import Settings, build_assistant
 
-    nothing_indexed = Assistant(data_dir=tmp_path / "store", bundled=False)
+    nothing_indexed = build_assistant(Settings(data_dir=tmp_path / "store", bundled=False))
     for url in serve(nothing_indexed, fake):
         send_event(url, mention(fake, "C0DECLINE", "Who is the president of Brazil?"))
         [reply] = replies(fake, "C0DECLINE")
@@ -205,12 +207,12 @@ def test_rejected_question_gets_its_reason_and_the_bot_keeps_answering(fake, eve
 
 
 def test_assistant_failure_gets_an_apology_and_is_logged_without_tokens(fake, tmp_path, caplog):
-    from qa import Assistant
+    from qa import Settings, build_assistant
 
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the store should be")
     caplog.set_level(logging.DEBUG)
-    for url in serve(Assistant(data_dir=blocked), fake):
+    for url in serve(build_assistant(Settings(data_dir=blocked)), fake):
         send_event(url, mention(fake, "C0BROKEN", QUESTION))
         [apology] = replies(fake, "C0BROKEN")
         assert apology.args["text"].startswith("Sorry, something went wrong")
