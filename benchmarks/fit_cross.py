@@ -72,7 +72,7 @@ def main() -> None:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from index.embedding import bundled_model_path
+    from index.model_files import bundled_model_path
 
     torch.manual_seed(SEED)
     rng = random.Random(SEED)

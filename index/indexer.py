@@ -11,7 +11,8 @@ from index.chunking import Chunk, chunk_text
 from index.embedding import Embedder
 from index.errors import DocumentError
 from index.loading import SourceDocument, find_files, load_document
-from index.store import ORPHAN_GRACE_SECONDS, Store, Write
+from index.records import Write
+from index.store import ORPHAN_GRACE_SECONDS, Store
 from index.vectors import split_rows
 
 if TYPE_CHECKING:

@@ -122,7 +122,7 @@ def export(model_dir: Path, target: Path, model: Any = None) -> Path:
     import torch
 
     if model is None:
-        from index.embedding import load_model
+        from index.model_files import load_model
 
         model = load_model(str(model_dir))
     transformer = model[0].auto_model
@@ -345,7 +345,7 @@ def export_once(target: Path, run: Callable[[], object], what: str) -> int:
 
 def main(argv: list[str]) -> int:
     """python -m index.onnx_encoder [MODEL_DIR [TARGET]]: export (the bundled model by default)."""
-    from index.embedding import bundled_model_path
+    from index.model_files import bundled_model_path
 
     model_dir = Path(argv[0]) if argv else bundled_model_path()
     target = Path(argv[1]) if len(argv) > 1 else onnx_file(model_dir)

@@ -11,14 +11,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from index.client import CHROMA_FOLDER, DEFAULT_COLLECTION, collection_names, error_line
 from index.errors import StoreError
-from index.store import (
-    CHROMA_FOLDER,
-    DEFAULT_COLLECTION,
-    SourceRecord,
-    collection_names,
-    error_line,
-)
+from index.records import SourceRecord
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI

@@ -1,26 +1,38 @@
-"""The Chroma store: chunk vectors plus a per-source manifest that makes each write atomic."""
+"""The Store: chunk vectors in a Chroma collection, and a manifest that makes each write atomic."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
-import json
-import os
-import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from index.chunking import Chunk
+from index.client import (
+    DEFAULT_COLLECTION,
+    broken_store_message,
+    collection_gone,
+    collection_names,
+    error_line,
+)
 from index.errors import StoreError
+from index.freshness import Snapshot, file_stamp, note_write
 from index.loading import SourceDocument
-from index.vectors import METADATA_KEY, pack, unpack
+from index.records import (
+    SourceRecord,
+    StoredChunk,
+    Write,
+    chunk_id,
+    chunk_metadata,
+    source_id,
+    source_metadata,
+    source_record,
+    stored_chunk,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,173 +41,8 @@ if TYPE_CHECKING:
     from chromadb.api.types import Include
     from numpy.typing import NDArray
 
-DEFAULT_COLLECTION = "documents"
-CHROMA_FOLDER = "chroma"
 ORPHAN_GRACE_SECONDS = 600.0
-SNAPSHOT_SECONDS = 1.0  # how stale a view of a Chroma server's index may be
-_written = [0]  # writes by any Store in this process: they end every cached snapshot at once
 _PAGE = 5000
-
-
-@dataclass(frozen=True)
-class SourceRecord:
-    """One indexed source as the manifest knows it."""
-
-    source: str
-    path: str
-    digest: str
-    chunks: int
-    indexed_at: float
-
-
-@dataclass(frozen=True)
-class Write:
-    """One source to (re)write: its chunks, their vectors and, per chunk, the vectors of its
-    sentences (none: the answerer encodes them when asked). ``replacing`` is False for a
-    source that was not indexed before, so there are no old chunks to look for."""
-
-    document: SourceDocument
-    chunks: tuple[Chunk, ...]
-    vectors: Sequence[Sequence[float]]
-    replacing: bool = True
-    sentence_vectors: Sequence[NDArray[np.float32]] = ()
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as read back from the store."""
-
-    id: str
-    source: str
-    text: str
-    start: int
-    end: int
-    sentences: tuple[tuple[int, int], ...]
-    packed_vectors: bytes = field(default=b"", repr=False, compare=False)
-
-    def sentence_vectors(self) -> NDArray[np.float32] | None:
-        """One unit vector per sentence, as stored at indexing; None for a chunk indexed
-        before they were stored."""
-        return unpack(self.packed_vectors, len(self.sentences))
-
-
-def chunk_id(source: str, digest: str, chunk: Chunk) -> str:
-    """A content-derived id: the same chunk of the same text always gets the same id."""
-    key = f"{source}\x00{digest}\x00{chunk.start}\x00{chunk.end}"
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-
-
-def _disable_telemetry() -> Any:
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    from chromadb.config import Settings
-
-    return Settings(anonymized_telemetry=False, allow_reset=False)
-
-
-def open_client(
-    data_dir: str | Path | None = None, url: str | None = None, folder_name: str = CHROMA_FOLDER
-) -> ClientAPI:
-    """A Chroma client: a server when url is given, else the local store in
-    ``data_dir/folder_name`` (created if missing)."""
-    settings = _disable_telemetry()
-    import chromadb
-
-    if url:
-        parsed = urlparse(url if "://" in url else f"http://{url}")
-        if not parsed.hostname:
-            raise StoreError(f"Bad Chroma URL '{url}': expected http://host:port")
-        try:
-            return chromadb.HttpClient(
-                host=parsed.hostname,
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=settings,
-            )
-        except Exception as exc:
-            reason = error_line(exc)
-            raise StoreError(f"Cannot reach the Chroma server at {url}: {reason}") from None
-    if data_dir is None:
-        raise StoreError("No data folder given for the local store")
-    folder = Path(data_dir).expanduser()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(
-            f"Cannot create the data folder {folder} ({exc.strerror}): "
-            "point --data-dir or QA_DATA_DIR at a writable folder"
-        ) from None
-    try:
-        return chromadb.PersistentClient(path=str(folder / folder_name), settings=settings)
-    except Exception as exc:
-        raise StoreError(broken_store_message(folder, exc)) from None
-
-
-def broken_store_message(data_dir: Path, exc: BaseException) -> str:
-    """What to say when the local Chroma folder is corrupted or from another Chroma version."""
-    return (
-        f"The store in {data_dir / CHROMA_FOLDER} is damaged or from another Chroma version "
-        f"({error_line(exc)}); recreate it from the sources with `qa index --rebuild`"
-    )
-
-
-def open_store(
-    data_dir: str | Path | None = None,
-    url: str | None = None,
-    name: str = DEFAULT_COLLECTION,
-) -> Store:
-    """A Store on a Chroma server (url) or in a local data folder.
-
-    A local store reopens its client when another process has changed the index, since
-    Chroma's embedded client keeps answering queries from the vectors it loaded.
-    """
-    check_collection_name(name)
-    if url:
-        from index.rebuild import recover_collections
-
-        client = open_client(url=url)
-        with contextlib.suppress(Exception):  # an unreachable server: Store says so below
-            recover_collections(client, name)
-        return Store(client, name, url=url)
-    from index.rebuild import recover
-
-    folder = Path(str(data_dir)).expanduser()
-
-    def reopen() -> ClientAPI:  # after a rebuild's renames, never into the gap between them
-        with contextlib.suppress(OSError):
-            recover(folder)
-        return open_client(folder)
-
-    return Store(reopen(), name, reopen=reopen, folder=folder)
-
-
-_COLLECTION_NAME = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,493}[a-zA-Z0-9])?")
-
-
-def check_collection_name(name: str) -> None:
-    """Refuse a collection name Chroma would not take (with the suffixes this store adds), or
-    one holding "__", which marks the store's own collections."""
-    if not _COLLECTION_NAME.fullmatch(name) or len(name) < 3 or "__" in name:
-        raise StoreError(
-            f"Invalid collection name {name!r}: use 3 to 495 letters, digits, '.', '_' or '-' "
-            "(no '__'), starting and ending with a letter or digit"
-        )
-
-
-def collection_names(name: str) -> tuple[str, str]:
-    """The Chroma collections a Store of this name uses: its chunks and its manifest."""
-    return name, f"{name}__sources"
-
-
-def _collection_gone(exc: BaseException) -> bool:
-    from chromadb.errors import NotFoundError
-
-    return isinstance(exc, NotFoundError)
-
-
-def error_line(exc: BaseException) -> str:
-    """The first line of an error's message (its type when it has none), for one-line errors."""
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
 
 
 class Store:
@@ -219,8 +66,7 @@ class Store:
         self.url = url
         self._reopen = reopen
         self._lock = threading.RLock()
-        # the last (records, generation, when, file stamp) read; None after our own writes
-        self._snapshot: tuple[list[SourceRecord], str, float, tuple[int, ...]] | None = None
+        self._snapshot: Snapshot | None = None  # the last read; None after our own writes
         self._attach(client)
 
     def _attach(self, client: ClientAPI, create: bool = True) -> None:
@@ -269,48 +115,25 @@ class Store:
         server re-reads at most every SNAPSHOT_SECONDS.
         """
         with self._lock:
-            stamp = self._file_stamp()
-            if self._snapshot is not None:
-                records, generation, taken, last = self._snapshot
-                fresh = time.monotonic() - taken < SNAPSHOT_SECONDS and last[3] == _written[0]
-                if (stamp == last) if self.folder else fresh:
-                    return records, generation
+            stamp = file_stamp(self.folder)
+            last = self._snapshot
+            if last is not None and last.holds(stamp, local=self.folder is not None):
+                return last.records, last.generation
             records = self.sources()
             generation = self.generation(records)
-            changed = self._snapshot is not None and (generation, stamp[0]) != (
-                self._snapshot[1],
-                self._snapshot[3][0],
-            )
+            last = self._snapshot  # None when reading found a rebuilt index and reattached
+            changed = last is not None and last.changed(generation, stamp)
             if self._reopen is not None and changed:  # another process changed the index
                 self._reattach()
-                stamp = self._file_stamp()
+                stamp = file_stamp(self.folder)
                 records = self.sources()
                 generation = self.generation(records)
-            self._snapshot = (records, generation, time.monotonic(), stamp)
+            self._snapshot = Snapshot(records, generation, time.monotonic(), stamp)
             return records, generation
-
-    def _file_stamp(self) -> tuple[int, int, int, int]:
-        """(inode, mtime, size) of a local store's database, which any committed write changes,
-        and the count of this process's writes."""
-        try:
-            found = os.stat(Path(str(self.folder), CHROMA_FOLDER, "chroma.sqlite3"))
-        except (OSError, TypeError):
-            return (0, 0, 0, _written[0])
-        return (found.st_ino, found.st_mtime_ns, found.st_size, _written[0])
 
     def sources(self) -> list[SourceRecord]:
         records = self._call(lambda: self.manifest.get(include=["metadatas"]))
-        out = []
-        for meta in records["metadatas"] or []:
-            out.append(
-                SourceRecord(
-                    source=str(meta["source"]),
-                    path=str(meta.get("path", "")),
-                    digest=str(meta["digest"]),
-                    chunks=int(meta.get("chunks", 0) or 0),
-                    indexed_at=float(meta.get("indexed_at", 0.0) or 0.0),
-                )
-            )
+        out = [source_record(meta) for meta in records["metadatas"] or []]
         return sorted(out, key=lambda record: record.source)
 
     def generation(self, records: Sequence[SourceRecord] | None = None) -> str:
@@ -320,7 +143,7 @@ class Store:
         return hashlib.sha256("\x01".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def source_text(self, source: str) -> str:
-        got = self._call(lambda: self.manifest.get(ids=[_source_id(source)], include=["documents"]))
+        got = self._call(lambda: self.manifest.get(ids=[source_id(source)], include=["documents"]))
         documents = got["documents"] or []
         if not documents or documents[0] is None:
             raise StoreError(f"No source named '{source}' in the index")
@@ -345,7 +168,7 @@ class Store:
             ):
                 key = (str(meta.get("source")), str(meta.get("digest")))
                 if key in expected and cid not in found:
-                    found[cid] = _stored(cid, text, meta)
+                    found[cid] = stored_chunk(cid, text, meta)
                     counts[key] += 1
 
         for page in self._pages(["documents", "metadatas"]):
@@ -384,7 +207,7 @@ class Store:
             strict=False,
         ):
             if (meta.get("source"), meta.get("digest")) in live:
-                out.append((_stored(cid, text, meta), 1.0 - float(distance)))
+                out.append((stored_chunk(cid, text, meta), 1.0 - float(distance)))
         return out[:k]
 
     def nearest(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
@@ -438,21 +261,11 @@ class Store:
         metadatas: list[Any] = []
         vectors: list[Sequence[float]] = []
         for w in writes:
-            digest = w.document.digest
             for n, chunk in enumerate(w.chunks):
-                ids.append(chunk_id(w.document.source, digest, chunk))
+                ids.append(chunk_id(w.document.source, w.document.digest, chunk))
                 texts.append(chunk.text)
-                meta: dict[str, Any] = {
-                    "source": w.document.source,
-                    "digest": digest,
-                    "start": chunk.start,
-                    "end": chunk.end,
-                    "sentences": json.dumps(chunk.sentences),
-                    "written_at": now,
-                }
-                if w.sentence_vectors:
-                    meta[METADATA_KEY] = pack(w.sentence_vectors[n])
-                metadatas.append(meta)
+                sentences = w.sentence_vectors[n] if w.sentence_vectors else None
+                metadatas.append(chunk_metadata(w.document, chunk, now, sentences))
             vectors.extend(w.vectors)
         for at in range(0, len(ids), _PAGE):
             self._call(
@@ -463,19 +276,10 @@ class Store:
                     embeddings=_matrix(vectors[at : at + _PAGE]),
                 )
             )
-        records: Any = [
-            {
-                "source": w.document.source,
-                "path": w.document.path,
-                "digest": w.document.digest,
-                "chunks": len(w.chunks),
-                "indexed_at": now,
-            }
-            for w in writes
-        ]
+        records: Any = [source_metadata(w, now) for w in writes]
         self._call(
             lambda: self.manifest.upsert(
-                ids=[_source_id(w.document.source) for w in writes],
+                ids=[source_id(w.document.source) for w in writes],
                 documents=[w.document.text for w in writes],
                 metadatas=records,
                 embeddings=_matrix([[1.0]] * len(writes)),
@@ -488,17 +292,17 @@ class Store:
                 }
                 self._call(lambda stale=stale: self.chunks.delete(where=stale))
         self._snapshot = None  # this client wrote it, so it sees it: no reopen
-        _written[0] += 1
+        note_write()
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
-        known = self._call(lambda: self.manifest.get(ids=[_source_id(source)]))
+        known = self._call(lambda: self.manifest.get(ids=[source_id(source)]))
         if not known["ids"]:
             return False
-        self._call(lambda: self.manifest.delete(ids=[_source_id(source)]))
+        self._call(lambda: self.manifest.delete(ids=[source_id(source)]))
         self._call(lambda: self.chunks.delete(where={"source": source}))
         self._snapshot = None
-        _written[0] += 1
+        note_write()
         return True
 
     def drop_orphans(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:
@@ -549,7 +353,7 @@ class Store:
                 try:
                     return action()
                 except Exception as exc:
-                    if not _collection_gone(exc):
+                    if not collection_gone(exc):
                         raise
                     # another process rebuilt the index: its collections now hold the name
                     self._reattach(create=False)
@@ -570,41 +374,3 @@ def _matrix(rows: Sequence[Sequence[float]]) -> Any:
     import numpy as np
 
     return np.asarray(rows, dtype=np.float32)
-
-
-def _source_id(source: str) -> str:
-    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-
-
-def _stored(cid: str, text: Any, meta: Any) -> StoredChunk:
-    spans = json.loads(str(meta.get("sentences", "[]")))
-    packed = meta.get(METADATA_KEY)
-    return StoredChunk(
-        id=cid,
-        source=str(meta["source"]),
-        text=str(text),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        sentences=tuple((int(a), int(b)) for a, b in spans),
-        packed_vectors=base64.b64decode(packed) if isinstance(packed, str) else b"",
-    )
-
-
-@contextlib.contextmanager
-def write_lock(data_dir: str | Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold an exclusive lock on the data folder while indexing; a second writer waits."""
-    import fcntl
-
-    folder = Path(data_dir).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "index.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait:
-                on_wait()
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

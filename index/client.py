@@ -1,0 +1,102 @@
+"""Opening a Chroma client, the names of a store's collections, and one-line store errors."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from index.errors import StoreError
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+DEFAULT_COLLECTION = "documents"
+CHROMA_FOLDER = "chroma"
+
+
+def _disable_telemetry() -> Any:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def open_client(
+    data_dir: str | Path | None = None, url: str | None = None, folder_name: str = CHROMA_FOLDER
+) -> ClientAPI:
+    """A Chroma client: a server when url is given, else the local store in
+    ``data_dir/folder_name`` (created if missing)."""
+    settings = _disable_telemetry()
+    import chromadb
+
+    if url:
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        if not parsed.hostname:
+            raise StoreError(f"Bad Chroma URL '{url}': expected http://host:port")
+        try:
+            return chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+        except Exception as exc:
+            reason = error_line(exc)
+            raise StoreError(f"Cannot reach the Chroma server at {url}: {reason}") from None
+    if data_dir is None:
+        raise StoreError("No data folder given for the local store")
+    folder = Path(data_dir).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot create the data folder {folder} ({exc.strerror}): "
+            "point --data-dir or QA_DATA_DIR at a writable folder"
+        ) from None
+    try:
+        return chromadb.PersistentClient(path=str(folder / folder_name), settings=settings)
+    except Exception as exc:
+        raise StoreError(broken_store_message(folder, exc)) from None
+
+
+def broken_store_message(data_dir: Path, exc: BaseException) -> str:
+    """What to say when the local Chroma folder is corrupted or from another Chroma version."""
+    return (
+        f"The store in {data_dir / CHROMA_FOLDER} is damaged or from another Chroma version "
+        f"({error_line(exc)}); recreate it from the sources with `qa index --rebuild`"
+    )
+
+
+_COLLECTION_NAME = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,493}[a-zA-Z0-9])?")
+
+
+def check_collection_name(name: str) -> None:
+    """Refuse a collection name Chroma would not take (with the suffixes this store adds), or
+    one holding "__", which marks the store's own collections."""
+    if not _COLLECTION_NAME.fullmatch(name) or len(name) < 3 or "__" in name:
+        raise StoreError(
+            f"Invalid collection name {name!r}: use 3 to 495 letters, digits, '.', '_' or '-' "
+            "(no '__'), starting and ending with a letter or digit"
+        )
+
+
+def collection_names(name: str) -> tuple[str, str]:
+    """The Chroma collections a Store of this name uses: its chunks and its manifest."""
+    return name, f"{name}__sources"
+
+
+def collection_gone(exc: BaseException) -> bool:
+    """Whether a Chroma call failed because its collection no longer exists (a rebuild
+    renamed another in under its name)."""
+    from chromadb.errors import NotFoundError
+
+    return isinstance(exc, NotFoundError)
+
+
+def error_line(exc: BaseException) -> str:
+    """The first line of an error's message (its type when it has none), for one-line errors."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
