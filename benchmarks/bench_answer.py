@@ -161,15 +161,14 @@ def latencies(ask: Any, asked: list[str]) -> dict[str, float]:
 
 
 def warm_ours(store_dir: Path, asked: list[str]) -> dict[str, Any]:
-    from qa import Assistant
+    from qa import build_assistant
     from qa.retrieval import HybridSearch
 
-    assistant = Assistant(data_dir=store_dir, bundled=False)
+    assistant = build_assistant(data_dir=store_dir, bundled=False)
     assistant.embedder.encode(["warm up"])
-    store = assistant.store
-    HybridSearch(store, assistant.embedder).corpus()  # imports, caches
+    HybridSearch(assistant.library, assistant.embedder).corpus()  # imports, caches
     tracemalloc.start()
-    corpus = HybridSearch(store, assistant.embedder).corpus()
+    corpus = HybridSearch(assistant.library, assistant.embedder).corpus()
     _now, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     figures = latencies(assistant.ask, asked)

@@ -258,14 +258,14 @@ def claim_scores() -> list[tuple[Any, str, float, float]]:
     """Each claim of tests/eval/claims.jsonl (part "dev": ids up to 60; "held": the rest), with
     the best probability that a passage shown for its question supports it, and the baseline's
     score: the best cosine of the claim with a shown passage."""
-    from qa import Assistant, bundled_article
+    from qa import build_assistant, bundled_article
     from qa.evaluation import read_claims
     from qa.generative import passages
     from qa.support import strip
 
     stores = {
-        "article.txt": Assistant(data_dir=TEMP / "store-article", bundled=False),
-        "wiki": Assistant(data_dir=TEMP / "store-wiki", bundled=False),
+        "article.txt": build_assistant(data_dir=TEMP / "store-article", bundled=False),
+        "wiki": build_assistant(data_dir=TEMP / "store-wiki", bundled=False),
     }
     stores["article.txt"].index([bundled_article()])
     stores["wiki"].index([ROOT / "tests" / "data" / "wiki"])
@@ -346,7 +346,7 @@ def hash_file(path: Path) -> str:
 
 
 def main() -> None:
-    from qa import Assistant
+    from qa import build_assistant
 
     rows = all_rows(cached="--cached" in sys.argv)
     print(f"{len(rows)} questions: {Counter((r['set'], r['split'], r['kind']) for r in rows)}")
@@ -358,7 +358,7 @@ def main() -> None:
         r["ranking"] = r["ranking"].judged(cross.scores)
     cross.save()
     answers, answer_figures = fit_answers(rows)
-    supports, support_figures = fit_supports(Assistant(bundled=False).embedder, cross)
+    supports, support_figures = fit_supports(build_assistant(bundled=False).embedder, cross)
     OUT.write_text(
         json.dumps(
             {

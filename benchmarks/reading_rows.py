@@ -14,7 +14,7 @@ from typing import Any
 
 from reading_sets import HELD_DOCS, HELD_QUESTIONS, ROOT, SPLITS, half, question_set
 
-from qa import Assistant, bundled_article
+from qa import Assistant, build_assistant, bundled_article
 
 TEMP = Path(tempfile.gettempdir()) / "qa-reading"
 ARTICLE_SETS = {  # file, the ids fitting may read (None: all); the rest is held out
@@ -33,7 +33,7 @@ def kind_of(row: dict[str, Any]) -> str:
 
 
 def assistant_over(name: str, paths: list[Path]) -> Assistant:
-    assistant = Assistant(data_dir=TEMP / f"store-{name}", bundled=False)
+    assistant = build_assistant(data_dir=TEMP / f"store-{name}", bundled=False)
     assistant.index(paths)
     return assistant
 

@@ -1,8 +1,9 @@
 """qa: ask questions of your documents and get answers that quote them verbatim."""
 
 from qa.answer import Answer, Citation
-from qa.assistant import Assistant, bundled_article
+from qa.assistant import Assistant
 from qa.errors import QAError, QuestionError, SourceError, StoreUnavailable
+from qa.root import build_assistant, bundled_article
 from qa.settings import Settings
 
 __all__ = [
@@ -17,8 +18,3 @@ __all__ = [
     "build_assistant",
     "bundled_article",
 ]
-
-
-def build_assistant(settings: Settings | None = None) -> Assistant:
-    """The composition root: the CLI, chat page and Slack bot all start here."""
-    return Assistant(settings or Settings.from_env())

@@ -6,6 +6,7 @@ Imported only when asked for (``Assistant.as_retriever()``, ``Assistant.as_runna
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -18,7 +19,7 @@ from qa.answer import Answer
 from qa.extractive import extract
 
 if TYPE_CHECKING:
-    from qa.assistant import Assistant
+    from qa.ranking import Ranking
 
 
 class HybridRetriever(BaseRetriever):
@@ -49,11 +50,13 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def answer_chain(assistant: Assistant) -> Runnable[dict[str, Any], Answer]:
+def answer_chain(
+    rank: Callable[[str, Sequence[tuple[str, str]]], Ranking],
+) -> Runnable[dict[str, Any], Answer]:
     """``{"question", "history"} -> Answer``: retrieve and rank the candidate sentences, then
     answer from them or decline; the same steps ``Assistant.ask`` takes."""
     retrieve: Runnable[dict[str, Any], tuple[str, Any]] = RunnableLambda(
-        lambda asked: (asked["question"], assistant.rank(asked["question"], asked["history"])),
+        lambda asked: (asked["question"], rank(asked["question"], asked["history"])),
         name="retrieve",
     )
     return (retrieve | RunnableLambda(extract, name="extract")).with_config(run_name="qa")

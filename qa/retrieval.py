@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from index import Embedder, Store, StoredChunk
+from index import Embedder, StoredChunk
+from index.library import Library
 from qa.lexical import BM25, terms
 
 RRF_K = 60
+
+
+def fuse(dense: Sequence[str], lexical: Sequence[str], k: int) -> list[tuple[str, float]]:
+    """Reciprocal-rank fusion of two rankings of ids, best first: the k best (id, score).
+
+    An id's score is the sum of 1 / (RRF_K + rank) over the rankings that hold it, ranks
+    counted from 1. Equal scores keep the first-seen order: the dense ids in dense order,
+    then the ids only the lexical side found, in its order.
+    """
+    fused: dict[str, float] = {}
+    for ranking in (dense, lexical):
+        for rank, cid in enumerate(ranking):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    best = sorted(fused, key=lambda cid: -fused[cid])[:k]
+    return [(cid, fused[cid]) for cid in best]
 
 
 @dataclass(frozen=True)
@@ -32,8 +49,8 @@ class HybridSearch:
     LangChain's view of it is ``qa.chain.HybridRetriever``.
     """
 
-    def __init__(self, store: Store, embedder: Embedder, k: int = 6, candidates: int = 20):
-        self.store = store
+    def __init__(self, library: Library, embedder: Embedder, k: int = 6, candidates: int = 20):
+        self.library = library
         self.embedder = embedder
         self.k = k
         self.candidates = candidates
@@ -42,10 +59,11 @@ class HybridSearch:
 
     def corpus(self) -> Corpus:
         """The current corpus, rebuilt when the store's manifest has changed."""
-        records, generation = self.store.snapshot()
+        store = self.library.store
+        records, generation = store.snapshot()
         with self._lock:
             if self._corpus is None or self._corpus.generation != generation:
-                chunks = tuple(self.store.live_chunks(records))
+                chunks = tuple(store.live_chunks(records))
                 by_id = {c.id: c for c in chunks}
                 self._corpus = Corpus(generation, chunks, BM25(c.text for c in chunks), by_id)
             return self._corpus
@@ -60,17 +78,14 @@ class HybridSearch:
         if vector is None:
             vector = self.embedder.encode([query])[0]
         # Chroma gives ids only: the chunks are in memory; ids the corpus lacks are stale
-        nearest = self.store.nearest(vector, self.candidates * 2 + 8)
+        store = self.library.store
+        nearest = store.nearest(vector, self.candidates * 2 + 8)
         dense = [(cid, sim) for cid, sim in nearest if cid in corpus.by_id][: self.candidates]
-        fused: dict[str, float] = {}
+        lexical = [corpus.chunks[i].id for i, _ in corpus.bm25.top(terms(query), self.candidates)]
+        fused = fuse([cid for cid, _sim in dense], lexical, self.k)
+        best = [cid for cid, _score in fused]
         similarity = dict(dense)
-        for rank, (cid, _sim) in enumerate(dense):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, (i, _score) in enumerate(corpus.bm25.top(terms(query), self.candidates)):
-            cid = corpus.chunks[i].id
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = sorted(fused, key=lambda cid: -fused[cid])[: self.k]
-        found = self.store.vectors([cid for cid in best if cid not in similarity])
+        found = store.vectors([cid for cid in best if cid not in similarity])
         for cid, row in found.items():  # BM25's finds: their stored vectors
             similarity[cid] = float(row @ np.asarray(vector, dtype=np.float32))
         missing = [cid for cid in best if cid not in similarity]
@@ -78,4 +93,4 @@ class HybridSearch:
             vectors = self.embedder.encode([corpus.by_id[cid].text for cid in missing])
             for cid, row in zip(missing, vectors, strict=True):
                 similarity[cid] = float(np.dot(row, vector))
-        return [(corpus.by_id[cid], fused[cid], similarity[cid]) for cid in best]
+        return [(corpus.by_id[cid], score, similarity[cid]) for cid, score in fused]

@@ -30,6 +30,15 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
         "must be a positive number of seconds",
     ),
     "port": (lambda v: 0 <= v <= 65535, "is not a port: use 0 to 65535"),
+    "max_upload_mb": (lambda v: 0 < v < math.inf, "must be a positive number of megabytes"),
+    "max_upload_files": (
+        lambda v: v >= 1,
+        "must be 1 or more: it is the most files an upload takes",
+    ),
+    "uploads_per_minute": (
+        lambda v: v >= 1,
+        "must be 1 or more: it is how many uploads one client may make a minute",
+    ),
 }
 
 
@@ -59,6 +68,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = field(default="", repr=False)
+    uploads: bool = True  # documents may be added from the chat page, HTTP API and Slack
+    max_upload_mb: float = 20.0  # per file
+    max_upload_files: int = 20  # per upload
+    uploads_per_minute: int = 30  # per client
 
     def __post_init__(self) -> None:
         """Refuse values no part of qa can use, in one line naming their variables."""

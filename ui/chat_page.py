@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qa import Answer, Assistant, QAError, QuestionError, Settings
+from qa import Answer, Assistant, QAError, QuestionError
 from ui.sources import EMPTY, SourceTexts, render_error, render_sources
 
 if TYPE_CHECKING:
@@ -19,7 +18,6 @@ log = logging.getLogger(__name__)
 
 CHAT_CONCURRENCY = 8
 QUEUE_SIZE = 256
-WORD_DELAY = 0.02  # seconds between streamed words, so the answer visibly types itself out
 EXAMPLES = (
     "Which leaders did Putin call?",
     "What did Putin accuse the U.S. of?",
@@ -67,10 +65,9 @@ def format_error(message: str) -> str:
 class ChatSession:
     """The page's behaviour, independent of Gradio widgets: one generator per question."""
 
-    def __init__(self, assistant: Assistant, word_delay: float = WORD_DELAY) -> None:
+    def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self.texts = SourceTexts(assistant.source_text)
-        self.word_delay = word_delay
 
     def respond(
         self, question: str, chat: Conversation | None
@@ -89,7 +86,6 @@ class ChatSession:
             for answer in self.assistant.stream(question, list(chat.pairs)):  # the last is whole
                 chat.messages[-1] = {"role": "assistant", "content": format_answer(answer)}
                 yield "", chat.messages, chat, _keep()
-                time.sleep(self.word_delay)
             if answer is None:
                 raise QAError("the assistant returned no answer")
             chat.messages[-1] = {"role": "assistant", "content": format_answer(answer)}
@@ -196,10 +192,3 @@ def build_page(assistant: Assistant, examples: Sequence[str] = EXAMPLES) -> gr.B
         gr.api(ask, api_name="ask")  # type: ignore[attr-defined]
     page.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_SIZE)
     return page  # type: ignore[no-any-return]
-
-
-def serve(settings: Settings) -> None:
-    """`qa serve`: the chat page at / and the HTTP API at /api, until interrupted."""
-    from ui.server import serve as run
-
-    run(settings)

@@ -22,7 +22,7 @@ def slack_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from ui.chat_page import serve
+    from ui.server import serve
 
     serve(settings.with_(**{k: v for k in ("host", "port") if (v := getattr(args, k)) is not None}))
     return 0

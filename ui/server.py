@@ -55,7 +55,7 @@ def serve(settings: Settings) -> None:
 
     assistant = build_assistant(settings)
     app = create_app(settings, assistant)
-    assistant.ask("warm up")  # loads the model and lexical index before the first visitor
+    assistant.warm()  # loads the models and lexical index before the first visitor (no LLM)
     url = f"http://{settings.host}:{settings.port}"
     print(f"qa: chat page on {url}/  HTTP API docs on {url}/docs", file=sys.stderr)
     uvicorn.run(

@@ -12,7 +12,6 @@ from ui.slack_config import SlackConfig, redact
 
 log = logging.getLogger("ui.slack")
 INSTALL = "pip install 'qa[slack]'"
-HTTP_INSTALL = "pip install 'qa[slack,ui]'"  # uvicorn comes with the ui extra
 
 
 class _Redacting(logging.Filter):
@@ -54,7 +53,7 @@ def run_bot(
         try:
             import uvicorn  # noqa: F401
         except ImportError:
-            raise QAError(f"`qa slack --http` needs uvicorn: {HTTP_INSTALL}") from None
+            raise QAError(f"`qa slack --http` needs uvicorn: {INSTALL}") from None
     from ui.slack_app import build_app
 
     config = SlackConfig.from_env(os.environ if env is None else env, http=http)

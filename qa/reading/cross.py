@@ -173,7 +173,7 @@ def load_cross(model_dir: str = "") -> CrossEncoder:
     """The exported cross-encoder over the bundled model, exported first when missing."""
     import subprocess
 
-    from index.embedding import bundled_model_path
+    from index import bundled_model_path
 
     folder = Path(model_dir) if model_dir else bundled_model_path()
     target = onnx_path(folder, data_file())
@@ -187,7 +187,7 @@ def load_cross(model_dir: str = "") -> CrossEncoder:
 
 def main(argv: list[str]) -> int:
     """python -m qa.reading.cross [MODEL_DIR]: export the cross-encoder (once)."""
-    from index.embedding import bundled_model_path
+    from index import bundled_model_path
     from index.onnx_encoder import export_once
 
     folder = Path(argv[0]) if argv else bundled_model_path()

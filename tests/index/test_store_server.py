@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from index import Store, index_paths
-from qa import Assistant, StoreUnavailable
+from qa import StoreUnavailable, build_assistant
 from qa.cli import main
 from tests.index.conftest import unique_collection
 from tests.index.test_indexing import (  # noqa: F401 - collected here, over both back ends
@@ -70,7 +70,7 @@ def test_collections_sharing_a_store_stay_apart(
 def test_assistant_answers_the_headline_with_a_verbatim_citation(
     backend: dict[str, Any],
 ) -> None:
-    assistant = Assistant(**backend)
+    assistant = build_assistant(**backend)
     answer = assistant.ask(HEADLINE)
     assert answer.answered
     cited = [c.text for c in answer.citations]
@@ -83,13 +83,13 @@ def test_assistant_answers_the_headline_with_a_verbatim_citation(
 def test_assistant_sees_a_source_another_process_indexed(
     backend: dict[str, Any], tmp_path: Path
 ) -> None:
-    reader = Assistant(**backend)
+    reader = build_assistant(**backend)
     assert reader.ask(HEADLINE).answered  # builds the BM25 corpus of this generation
-    before = reader.retriever.corpus().generation
-    writer = Assistant(**backend)
+    before = reader.pipeline.search.corpus().generation
+    writer = build_assistant(**backend)
     writer.index([_docs(tmp_path / "docs")])
     answer = reader.ask("Which planet has two moons?")
-    assert reader.retriever.corpus().generation != before
+    assert reader.pipeline.search.corpus().generation != before
     assert answer.answered
     assert any(c.source == "b.md" and "two moons" in c.text for c in answer.citations)
 
@@ -115,12 +115,12 @@ def test_environment_selects_the_server(
     monkeypatch.setenv("QA_COLLECTION", backend["collection"])
     assert main(["ask", HEADLINE]) == 0
     assert HEADLINE_SENTENCE in capsys.readouterr().out
-    records = Assistant(**backend).sources()
+    records = build_assistant(**backend).sources()
     assert [r.source for r in records] == ["article.txt"]
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path, port: int) -> None:
-    assistant = Assistant(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{port}")
+    assistant = build_assistant(data_dir=tmp_path / "data", chroma_url=f"http://127.0.0.1:{port}")
     with pytest.raises(StoreUnavailable, match=f"Chroma server at http://127.0.0.1:{port}"):
         assistant.sources()
 
@@ -128,7 +128,7 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path, port: int) -> None:
 def test_rebuild_recreates_the_index_from_the_files(
     backend: dict[str, Any], tmp_path: Path
 ) -> None:
-    assistant = Assistant(**backend)
+    assistant = build_assistant(**backend)
     assistant.index([_docs(tmp_path / "docs")])
     before = [(r.source, r.path, r.chunks) for r in assistant.sources()]
     chunks = assistant.store.count()
@@ -137,7 +137,7 @@ def test_rebuild_recreates_the_index_from_the_files(
     assert sorted(report.added) == [source for source, _path, _chunks in before]
     assert [(r.source, r.path, r.chunks) for r in assistant.sources()] == before
     assert assistant.store.count() == chunks
-    assert Assistant(**backend).ask("Which planet has two moons?").answered
+    assert build_assistant(**backend).ask("Which planet has two moons?").answered
 
 
 def on_server(url: str, tmp_path: Path, prefix: str) -> tuple[dict[str, Any], str]:
@@ -159,11 +159,11 @@ def test_a_server_rebuild_swaps_the_index_in_and_readers_follow(
     chroma_server: str, tmp_path: Path
 ) -> None:
     settings, name = on_server(chroma_server, tmp_path, "swap")
-    reader = Assistant(**settings)
+    reader = build_assistant(**settings)
     reader.index([_docs(tmp_path / "docs")])
     assert reader.ask("Which planet has two moons?").answered
 
-    report = Assistant(**settings).rebuild()  # another client: the reader's collections go
+    report = build_assistant(**settings).rebuild()  # another client: the reader's collections go
 
     assert sorted(report.added) == ["a.txt", "article.txt", "b.md"]
     assert only_live_collections(chroma_server, name)
@@ -176,7 +176,7 @@ def test_a_failed_server_rebuild_leaves_the_old_index(chroma_server: str, tmp_pa
     from index import Store, index_paths, open_client, rebuild_collections
 
     settings, name = on_server(chroma_server, tmp_path, "failed")
-    assistant = Assistant(**settings)
+    assistant = build_assistant(**settings)
     docs = _docs(tmp_path / "docs")
     assistant.index([docs])
     client = open_client(url=chroma_server)
@@ -187,8 +187,8 @@ def test_a_failed_server_rebuild_leaves_the_old_index(chroma_server: str, tmp_pa
 
     with pytest.raises(OSError, match="disk full"):
         rebuild_collections(client, name, build)
-    assert Assistant(**settings).ask("Which planet has two moons?").answered
-    assert Assistant(**settings).rebuild().failed == []
+    assert build_assistant(**settings).ask("Which planet has two moons?").answered
+    assert build_assistant(**settings).rebuild().failed == []
     assert only_live_collections(chroma_server, name)
 
 
@@ -199,11 +199,11 @@ def test_a_server_rebuild_killed_between_its_renames_is_undone(
     from index import open_client
 
     settings, name = on_server(chroma_server, tmp_path, "killed")
-    Assistant(**settings).index([_docs(tmp_path / "docs")])
+    build_assistant(**settings).index([_docs(tmp_path / "docs")])
     client = open_client(url=chroma_server)
     client.get_collection(name).modify(name=f"{name}__old")  # the first rename, then killed
 
-    answer = Assistant(**settings).ask("Which planet has two moons?")
+    answer = build_assistant(**settings).ask("Which planet has two moons?")
 
     assert answer.answered and answer.citations[0].source == "b.md"
     assert only_live_collections(chroma_server, name)
@@ -213,15 +213,15 @@ def test_rebuilding_one_collection_leaves_the_others(
     backend: dict[str, Any], tmp_path: Path
 ) -> None:
     docs = _docs(tmp_path / "docs")
-    first = Assistant(**{**backend, "collection": unique_collection("first")})
-    second = Assistant(**{**backend, "collection": unique_collection("second")})
+    first = build_assistant(**{**backend, "collection": unique_collection("first")})
+    second = build_assistant(**{**backend, "collection": unique_collection("second")})
     first.index([docs / "a.txt"])
     second.index([docs / "b.md"])
 
     report = first.rebuild()
 
     assert sorted(report.added) == ["a.txt", "article.txt"]
-    assert [r.source for r in Assistant(second.settings).sources()] == [
+    assert [r.source for r in build_assistant(second.settings).sources()] == [
         "article.txt",
         "b.md",
     ]
@@ -243,7 +243,7 @@ def test_a_server_rebuild_does_not_swap_over_a_write_made_meanwhile(
 
     settings, name = on_server(chroma_server, tmp_path, "meanwhile")
     docs = _docs(tmp_path / "docs")
-    writer = Assistant(**settings)
+    writer = build_assistant(**settings)
     writer.index([docs / "a.txt"])
     client = open_client(url=chroma_server)
     live = Store(client, name)
@@ -251,11 +251,11 @@ def test_a_server_rebuild_does_not_swap_over_a_write_made_meanwhile(
 
     def build(aside: str) -> None:
         index_paths(Store(client, aside), writer.embedder, [docs / "a.txt"])
-        Assistant(**settings).index([docs / "b.md"])  # another writer, while it builds
+        build_assistant(**settings).index([docs / "b.md"])  # another writer, while it builds
 
     with pytest.raises(StoreError, match="changed while it was rebuilt"):
         rebuild_collections(client, name, build, lambda: live.generation() == before)
-    assert "b.md" in [r.source for r in Assistant(**settings).sources()]
+    assert "b.md" in [r.source for r in build_assistant(**settings).sources()]
     assert only_live_collections(chroma_server, name)
 
 

@@ -92,10 +92,10 @@ def test_indexing_saves_the_words_that_answering_then_looks_up(
 ) -> None:
     script = (
         "import sys\n"
-        "from qa import Assistant\n"
-        "a = Assistant(data_dir=sys.argv[1])\n"
+        "from qa import build_assistant\n"
+        "a = build_assistant(data_dir=sys.argv[1])\n"
         "print(a.embedder.words.folder)\n"
-        "for chunk in a.retriever.corpus().chunks:\n"  # the bundled article, indexed
+        "for chunk in a.pipeline.search.corpus().chunks:\n"  # the bundled article, indexed
         "    print(chunk.text.replace('\\n', ' '))\n"
     )
     # a cache of its own, with the session's export in it but no word vectors yet

@@ -214,3 +214,16 @@ def test_chat_ends_at_end_of_input(store: Path) -> None:
     assert result.stdout.count(PROMPT) == 2
     assert "Monday" in result.stdout.split(PROMPT)[1]
     assert result.stdout.endswith(PROMPT + "\n")
+
+
+# qa remove
+
+
+def test_remove_on_a_new_folder_seeds_it_and_names_what_is_indexed(tmp_path: Path) -> None:
+    # the first use indexes the bundled article under the write lock: remove must not wait
+    # on its own lock
+    removed = qa("remove", "nothing.txt", data=tmp_path / "new")
+    assert removed.returncode == 1
+    assert removed.stderr.strip().splitlines() == [
+        "qa: error: No source named 'nothing.txt' is indexed (indexed: article.txt)"
+    ]

@@ -1,4 +1,5 @@
-"""Reciprocal-rank fusion in HybridSearch: agreement wins, ties keep dense order, k cuts."""
+"""Reciprocal-rank fusion: agreement wins, ties keep dense order, k cuts; then hybrid search on
+a real store, where BM25 finds a made-up code and the model finds a paraphrase."""
 
 from __future__ import annotations
 
@@ -8,84 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import StoredChunk
-from qa.lexical import BM25, terms
-from qa.retrieval import RRF_K, HybridSearch
-
-DIM = 4
-
-
-def chunk(cid: str, text: str) -> StoredChunk:
-    return StoredChunk(cid, "doc.txt", text, 0, len(text), ((0, len(text)),))
-
-
-def unit(*values: float) -> np.ndarray[Any, np.dtype[np.float32]]:
-    vector = np.array(values + (0.0,) * (DIM - len(values)), dtype=np.float32)
-    return vector / np.linalg.norm(vector)
-
-
-class FakeStore:
-    """A store whose dense side answers a fixed ranking; it is its own Library too."""
-
-    def __init__(
-        self,
-        chunks: Sequence[StoredChunk],
-        dense: Sequence[str],
-        stored: dict[str, Any] | None = None,
-    ) -> None:
-        self.chunks = list(chunks)
-        self.dense = list(dense)
-        self.stored = stored if stored is not None else {}
-        self.asked_for: list[list[str]] = []
-        self.store = self  # HybridSearch reaches the store through its Library
-
-    def snapshot(self) -> tuple[list[Any], str]:
-        return [], "generation-1"
-
-    def live_chunks(self, records: Any = None) -> list[StoredChunk]:
-        return list(self.chunks)
-
-    def nearest(self, vector: Any, n: int) -> list[tuple[str, float]]:
-        # similarities fall with rank, so the dense ranking is the order given
-        return [(cid, 0.9 - 0.01 * rank) for rank, cid in enumerate(self.dense)][:n]
-
-    def vectors(self, ids: Sequence[str]) -> dict[str, Any]:
-        self.asked_for.append(list(ids))
-        return {cid: self.stored[cid] for cid in ids if cid in self.stored}
-
-
-class FakeEmbedder:
-    def __init__(self) -> None:
-        self.encoded: list[str] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
-        self.encoded.extend(texts)
-        return np.stack([unit(0.0, 1.0) for _ in texts])
-
-
-# BM25 ranks these for the query "owl": most "owl" in the shortest text first, no "owl" never
-TEXTS = {
-    "b1": "owl owl owl",
-    "b2": "owl owl nest tundra",
-    "b3": "owl lemming hunt arctic winter night",
-    "d1": "the fox runs",
-    "d2": "a river bends",
-    "d3": "the hill is green",
-}
-CHUNKS = [chunk(cid, text) for cid, text in TEXTS.items()]
-
-
-def lexical_order(query: str) -> list[str]:
-    bm25 = BM25(c.text for c in CHUNKS)
-    return [CHUNKS[i].id for i, _score in bm25.top(terms(query), 20)]
-
-
-def search(
-    dense: Sequence[str], query: str = "owl", k: int = 6, candidates: int = 20, **store: Any
-) -> tuple[list[tuple[StoredChunk, float, float]], FakeStore, FakeEmbedder]:
-    fake, embedder = FakeStore(CHUNKS, dense, **store), FakeEmbedder()
-    hybrid = HybridSearch(fake, embedder, k=k, candidates=candidates)  # type: ignore[arg-type]
-    return hybrid.search(query, vector=unit(1.0)), fake, embedder
+from qa.lexical import terms
+from qa.retrieval import RRF_K, fuse
 
 
 def rrf(*rankings: Sequence[str]) -> dict[str, float]:
@@ -97,82 +22,138 @@ def rrf(*rankings: Sequence[str]) -> dict[str, float]:
     return scores
 
 
-def test_the_bm25_side_ranks_as_the_fixture_says() -> None:
-    assert lexical_order("owl") == ["b1", "b2", "b3"]
+def ids(fused: list[tuple[str, float]]) -> list[str]:
+    return [cid for cid, _score in fused]
+
+
+LEXICAL = ["b1", "b2", "b3"]
 
 
 @pytest.mark.parametrize(
     "dense",
     [
-        ["d1", "d2", "d3"],  # the two sides find different chunks
+        ["d1", "d2", "d3"],  # the two sides find different ids
         ["b3", "d1", "b1"],  # they overlap in part
         ["b1", "b2", "b3"],  # they agree
-        ["b3", "b2", "b1", "d3", "d2", "d1"],  # same chunks, opposite order
+        ["b3", "b2", "b1", "d3", "d2", "d1"],  # same ids, opposite order
     ],
 )
 def test_fused_scores_are_the_sum_of_reciprocal_ranks(dense: list[str]) -> None:
-    hits, _, _ = search(dense)
-    expected = rrf(dense, lexical_order("owl"))
-    assert {c.id: fused for c, fused, _ in hits} == pytest.approx(expected)
-    scores = [fused for _, fused, _ in hits]
+    fused = fuse(dense, LEXICAL, k=20)
+    assert dict(fused) == rrf(dense, LEXICAL)  # the same sums, to the last bit
+    scores = [score for _cid, score in fused]
     assert scores == sorted(scores, reverse=True)
 
 
-def test_a_chunk_both_sides_find_beats_each_side_s_best_alone() -> None:
-    # b2 is second on both sides; d1 is first in dense only, b1 first in BM25 only
-    hits, _, _ = search(["d1", "b2", "d2"])
-    assert [c.id for c, _, _ in hits][:3] == ["b2", "d1", "b1"]
+def test_an_id_both_sides_found_beats_each_side_s_best_alone() -> None:
+    # b2 is second on both sides; d1 is first in dense only, b1 first in lexical only
+    assert ids(fuse(["d1", "b2", "d2"], LEXICAL, k=3)) == ["b2", "d1", "b1"]
+    # agreement even low down: third on both sides beats first on one
+    fused = dict(fuse(["d1", "d2", "b3"], LEXICAL, k=20))
+    assert fused["b3"] > fused["d1"] == fused["b1"]
 
 
 def test_equal_fused_scores_keep_the_dense_order_first() -> None:
-    # d1 (dense 1st) and b1 (BM25 1st) tie; so do d2 and b2, d3 and b3
-    hits, _, _ = search(["d1", "d2", "d3"])
-    assert [c.id for c, _, _ in hits] == ["d1", "b1", "d2", "b2", "d3", "b3"]
-    # crossed ranks tie too: b1 is dense 2nd and BM25 1st, b2 dense 1st and BM25 2nd
-    hits, _, _ = search(["b2", "b1"])
-    assert [c.id for c, _, _ in hits][:2] == ["b2", "b1"]
-    assert hits[0][1] == pytest.approx(hits[1][1])
+    # d1 (dense 1st) and b1 (lexical 1st) tie; so do d2 and b2, d3 and b3
+    fused = fuse(["d1", "d2", "d3"], LEXICAL, k=20)
+    assert ids(fused) == ["d1", "b1", "d2", "b2", "d3", "b3"]
+    assert fused[0][1] == fused[1][1]
+    # crossed ranks tie too: b1 is dense 2nd and lexical 1st, b2 dense 1st and lexical 2nd
+    fused = fuse(["b2", "b1"], LEXICAL, k=20)
+    assert ids(fused) == ["b2", "b1", "b3"]
+    assert fused[0][1] == fused[1][1]
 
 
-def test_a_chunk_only_bm25_finds_gets_its_stored_vector_or_an_embedding() -> None:
-    stored = {"b1": unit(1.0)}  # b2 and b3 have no stored vector: they are embedded
-    hits, fake, embedder = search(["d1"], stored=stored)
-    by_id = {c.id: (fused, similarity) for c, fused, similarity in hits}
-    assert set(by_id) == {"d1", "b1", "b2", "b3"}
-    assert by_id["b1"] == pytest.approx((1 / (RRF_K + 1), 1.0))
-    assert by_id["b2"] == pytest.approx((1 / (RRF_K + 2), 0.0), abs=1e-6)
-    assert by_id["d1"] == pytest.approx((1 / (RRF_K + 1), 0.9))  # dense keeps its similarity
-    assert fake.asked_for == [["b1", "b2", "b3"]]  # dense hits are not looked up again
-    assert sorted(embedder.encoded) == sorted([TEXTS["b2"], TEXTS["b3"]])
+def test_an_id_only_one_side_found_is_kept() -> None:
+    assert fuse(["d2"], ["b3"], k=20) == [("d2", 1 / (RRF_K + 1)), ("b3", 1 / (RRF_K + 1))]
+    assert fuse(["d1", "d2"], [], k=20) == [("d1", 1 / (RRF_K + 1)), ("d2", 1 / (RRF_K + 2))]
+    assert fuse([], ["b1", "b2"], k=20) == [("b1", 1 / (RRF_K + 1)), ("b2", 1 / (RRF_K + 2))]
 
 
-def test_a_chunk_only_dense_search_finds_is_kept() -> None:
-    hits, _, _ = search(["d2"], query="lemming")  # BM25 finds b3 alone
-    assert [c.id for c, _, _ in hits] == ["d2", "b3"]
-    assert [fused for _, fused, _ in hits] == pytest.approx([1 / (RRF_K + 1)] * 2)
-
-
-def test_stale_dense_ids_are_skipped_and_do_not_take_a_rank() -> None:
-    hits, _, _ = search(["gone", "d1"], query="nothing matches this")
-    assert [c.id for c, _, _ in hits] == ["d1"]
-    assert hits[0][1] == pytest.approx(1 / (RRF_K + 1))  # d1 is first among the live ids
-
-
-@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("k", [0, 1, 2, 4, 6])
 def test_k_keeps_the_k_best(k: int) -> None:
     dense = ["b3", "d1", "b1"]
-    full, _, _ = search(dense, k=20)
-    hits, _, _ = search(dense, k=k)
-    assert len(hits) == k
-    assert [c.id for c, _, _ in hits] == [c.id for c, _, _ in full][:k]
+    full = fuse(dense, LEXICAL, k=20)
+    assert ids(full) == ["b3", "b1", "d1", "b2"]
+    assert fuse(dense, LEXICAL, k=k) == full[:k]
 
 
-def test_candidates_limit_each_side_before_fusion() -> None:
-    hits, _, _ = search(["d1", "d2", "d3"], candidates=1)
-    assert [c.id for c, _, _ in hits] == ["d1", "b1"]
+def test_empty_inputs_fuse_to_nothing() -> None:
+    assert fuse([], [], k=6) == []
+    assert fuse(["d1"], ["b1"], k=0) == []
 
 
-def test_an_empty_corpus_finds_nothing() -> None:
-    fake, embedder = FakeStore([], ["d1"]), FakeEmbedder()
-    hybrid = HybridSearch(fake, embedder)  # type: ignore[arg-type]
-    assert hybrid.search("owl", vector=unit(1.0)) == []
+# hybrid search through real parts: the bundled model, Chroma and BM25 over a temp folder
+
+CODE = "XQ-7734"
+DOCS = {
+    # the code, and two look-alikes in otherwise identical chunks
+    "valve.txt": f"Spare part {CODE} sits in the back room of the workshop, behind the paint tins.",
+    "pump.txt": "Spare part XR-7743 sits in the back room of the workshop, behind the paint tins.",
+    "hose.txt": "Spare part QX-3477 sits in the back room of the workshop, behind the paint tins.",
+    "fever.txt": "The physician prescribed medication for the child with a fever.",
+    "bread.txt": "Knead the dough for ten minutes, then let it rise in a warm kitchen.",
+    "tides.txt": "Tides rise and fall twice a day because the moon's gravity pulls on the oceans.",
+    "chess.txt": "In chess, castling moves the king two squares toward a rook.",
+    "bees.txt": "Honey bees dance in the hive to tell other workers where the flowers are.",
+    "train.txt": "The night train to Vienna leaves the station at eleven and arrives at dawn.",
+    "garden.txt": "Tomatoes need full sun, steady watering and a stake to climb as they grow.",
+    "piano.txt": "She practised scales on the piano every morning before school.",
+    "whale.txt": "Blue whales are the largest animals ever known to have lived on Earth.",
+}
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Any:
+    """An assistant over DOCS alone, one chunk a file, in its own temp store."""
+    from qa import build_assistant
+
+    root = tmp_path_factory.mktemp("fusion")
+    folder = root / "docs"
+    folder.mkdir()
+    for name, text in DOCS.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    assistant = build_assistant(data_dir=root / "store", bundled=False, embedder=embedder)
+    report = assistant.index([folder])
+    assert sorted(report.added) == sorted(DOCS) and report.chunks == len(DOCS)
+    return assistant
+
+
+def search(assistant: Any, query: str) -> list[tuple[Any, float, float]]:
+    hits: list[tuple[Any, float, float]] = assistant.pipeline.search.search(query)
+    k = assistant.pipeline.search.k
+    assert len(hits) == k < len(DOCS)  # more chunks than k match a little: k cut the rest
+    fused = [score for _chunk, score, _similarity in hits]
+    assert fused == sorted(fused, reverse=True)
+    # each hit's similarity is its cosine to the query, whichever side found it
+    query_vector = assistant.embedder.encode([query])[0]
+    for chunk, _score, similarity in hits:
+        cosine = float(np.dot(assistant.embedder.encode([chunk.text])[0], query_vector))
+        assert similarity == pytest.approx(cosine, abs=1e-4)
+    return hits
+
+
+def test_a_made_up_code_only_bm25_can_read_puts_its_chunk_first(indexed: Any) -> None:
+    query = f"Where is {CODE}?"
+    code_terms = set(terms(query))
+    assert code_terms == {"xq", "7734"}
+    assert [name for name, text in DOCS.items() if code_terms & set(terms(text))] == ["valve.txt"]
+
+    hits = search(indexed, query)
+    sources = [chunk.source for chunk, _score, _similarity in hits]
+    assert sources[0] == "valve.txt"
+    assert CODE in hits[0][0].text
+    # found by BM25 and by the model: more than any one side's best alone
+    assert hits[0][1] > 1 / (RRF_K + 1) >= hits[1][1]
+    assert {"pump.txt", "hose.txt"} <= set(sources[1:])  # the look-alikes rank below it
+
+
+def test_a_paraphrase_sharing_no_word_is_found_by_meaning(indexed: Any) -> None:
+    query = "a doctor treated a sick kid who was running a temperature"
+    assert not set(terms(query)) & set(terms(DOCS["fever.txt"]))  # BM25 cannot match it
+
+    hits = search(indexed, query)
+    chunk, fused, similarity = hits[0]
+    assert chunk.source == "fever.txt"
+    assert fused == 1 / (RRF_K + 1)  # the model's first, and no BM25 score at all
+    assert similarity == max(s for _chunk, _fused, s in hits)

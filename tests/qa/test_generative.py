@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-from qa import Answer, Assistant, QAError, Settings
+from qa import Answer, Assistant, QAError, Settings, build_assistant
 from qa.extractive import confidence
 from qa.generative import GenerativeAnswerer, Sources, answer_messages, passages
 from qa.llm import chat_model, quoted
@@ -188,7 +188,7 @@ def served(article_assistant: Assistant) -> Iterator[tuple[Assistant, list[str]]
             llm_api_key="sk-secret-123",
             llm_timeout=2.0,
         )
-        assistant = Assistant(settings)
+        assistant = build_assistant(settings)
         assistant.server = server  # type: ignore[attr-defined]
         yield assistant, replies
 
@@ -233,7 +233,7 @@ def test_dead_server_gives_the_extractive_answer(article_assistant: Assistant, p
     settings = article_assistant.settings.with_(
         llm="openai", llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout=2.0
     )
-    answer: Answer = Assistant(settings).ask(QUESTION)
+    answer: Answer = build_assistant(settings).ask(QUESTION)
     assert answer.backend == "extractive" and answer.answered
     assert "extractive answer" in answer.notes[-1]
 

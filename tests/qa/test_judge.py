@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from qa import Assistant
+from qa import Assistant, build_assistant
 from qa.judge import verdicts
 from tests.qa.fake_openai import FakeOpenAI, fake_openai
 
@@ -24,7 +24,7 @@ def judging(article_assistant: Assistant) -> Iterator[tuple[Assistant, FakeOpenA
         settings = article_assistant.settings.with_(
             llm="openai", llm_base_url=server.url, llm_model="fake", llm_judge=True
         )
-        yield Assistant(settings), server
+        yield build_assistant(settings), server
 
 
 def test_verdicts_are_read_by_number_and_missing_ones_stay_unknown() -> None:
@@ -61,7 +61,7 @@ def test_without_the_setting_the_llm_is_asked_once(
     judging: tuple[Assistant, FakeOpenAI],
 ) -> None:
     assistant, server = judging
-    assistant = Assistant(assistant.settings.with_(llm_judge=False))
+    assistant = build_assistant(assistant.settings.with_(llm_judge=False))
     server.replies = [ANSWER]
     assert assistant.ask(QUESTION).citations
     assert len(server.requests) == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import Assistant
+from qa import Assistant, build_assistant
 from tests.conftest import free_port
 from tests.servers import launch, stop
 
@@ -53,7 +53,7 @@ def test_real_server_streams_an_answer_that_is_verified_or_replaced(
     settings = article_assistant.settings.with_(
         llm="openai", llm_base_url=llama_server, llm_model="smollm2", llm_timeout=120.0
     )
-    assistant = Assistant(settings)
+    assistant = build_assistant(settings)
     items = list(assistant.stream(QUESTION))
     final = items[-1]
     assert final.answered
@@ -75,7 +75,7 @@ def test_real_server_rewrites_a_follow_up(llama_server: str, article_assistant: 
         llm="openai", llm_base_url=llama_server, llm_model="smollm2", llm_timeout=120.0
     )
     history = [(QUESTION, "Putin told Macron and Scholz of his decision [1].")]
-    answer = Assistant(settings).ask("When did he call them?", history)
+    answer = build_assistant(settings).ask("When did he call them?", history)
     assert answer.question == "When did he call them?"
     assert answer.search_query  # what was searched is shown, rewritten or not
     assert answer.answered or answer.backend == "extractive"

@@ -15,7 +15,7 @@ import ollama as ollama_client
 import pytest
 from langchain_core.messages import HumanMessage
 
-from qa import Answer, Assistant, QAError, Settings
+from qa import Answer, Assistant, QAError, Settings, build_assistant
 from qa.errors import LLMUnavailable
 from qa.llm import Deadline, chat_model, complete
 from tests.qa.fake_ollama import FakeOllama, fake_ollama
@@ -46,7 +46,7 @@ def server(shared_server: FakeOllama) -> FakeOllama:
 def assistant(shared_server: FakeOllama, article_assistant: Assistant) -> Assistant:
     """An assistant over the already indexed article whose LLM is the fake Ollama (one for the
     module, so its caches stay warm)."""
-    return Assistant(
+    return build_assistant(
         data_dir=article_assistant.settings.data_dir,
         llm="ollama",
         llm_base_url=shared_server.url,
@@ -114,7 +114,7 @@ def test_request_carries_the_model_options_and_delimited_passages(
 def test_an_api_key_goes_to_ollama_as_a_bearer_token(
     server: FakeOllama, assistant: Assistant, article_assistant: Assistant
 ) -> None:
-    keyed = Assistant(assistant.settings.with_(llm_api_key="sk-local-proxy"))
+    keyed = build_assistant(assistant.settings.with_(llm_api_key="sk-local-proxy"))
     server.replies += [macron_reply(article_assistant)] * 2
     assert keyed.ask(QUESTION).backend == BACKEND
     assert assistant.ask(QUESTION).backend == BACKEND

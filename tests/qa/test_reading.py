@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import Assistant
+from qa import Assistant, build_assistant
 from qa.evaluation import contains, read_questions
 from tests.conftest import DATA, EVAL
 from tests.qa.fake_openai import fake_openai
@@ -30,7 +30,7 @@ def held(path: Path, first_held: int) -> list[dict[str, object]]:
 
 @pytest.fixture(scope="module")
 def squad_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    assistant = Assistant(data_dir=tmp_path_factory.mktemp("squad-held"), bundled=False)
+    assistant = build_assistant(data_dir=tmp_path_factory.mktemp("squad-held"), bundled=False)
     assistant.index([DATA / "squad"])
     return assistant
 
@@ -106,8 +106,10 @@ def claim_assistants(
     with fake_openai(replies) as server:
         server.replies = replies
         settings = dict(llm="openai", llm_base_url=server.url, llm_model="fake", llm_timeout=5.0)
-        article = Assistant(data_dir=tmp_path_factory.mktemp("claims-article"), **settings)
-        wiki = Assistant(data_dir=tmp_path_factory.mktemp("claims-wiki"), bundled=False, **settings)
+        article = build_assistant(data_dir=tmp_path_factory.mktemp("claims-article"), **settings)
+        wiki = build_assistant(
+            data_dir=tmp_path_factory.mktemp("claims-wiki"), bundled=False, **settings
+        )
         wiki.index([DATA / "wiki"])
         yield {"article.txt": article, "wiki": wiki}, replies
 

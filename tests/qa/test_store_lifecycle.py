@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from index import write_lock
-from qa import Assistant
+from qa import Assistant, build_assistant
 from qa.errors import StoreUnavailable
 from tests.index.conftest import start_chroma
 from tests.servers import stop
@@ -52,7 +52,7 @@ def nearest_source(assistant: Assistant, question: str) -> tuple[str, float]:
 @pytest.mark.integration
 def test_a_running_assistant_sees_what_another_process_indexed(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    serving = Assistant(data_dir=data)
+    serving = build_assistant(data_dir=data)
     assert serving.ask("Which leaders did Putin call?").answered
     assert nearest_source(serving, ASKED)[0] == "article.txt"
 
@@ -112,7 +112,7 @@ def test_two_indexers_at_once_leave_one_consistent_store(tmp_path: Path) -> None
         run.join()
     assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
 
-    store = Assistant(data_dir=data).store
+    store = build_assistant(data_dir=data).store
     records = store.sources()
     assert len(records) == 25  # the article and 24 reports, each once
     assert store.count() == sum(r.chunks for r in records)  # no duplicates, no orphans
@@ -144,7 +144,7 @@ def test_a_damaged_store_names_the_rebuild_command_and_rebuild_repairs_it(
 def test_a_rebuild_reports_sources_whose_file_is_gone(tmp_path: Path) -> None:
     data = tmp_path / "data"
     docs = zebra_folder(tmp_path)
-    assistant = Assistant(data_dir=data)
+    assistant = build_assistant(data_dir=data)
     assistant.index([docs])
     (docs / "animals" / "zebra.txt").unlink()
 
@@ -157,7 +157,7 @@ def test_a_failed_rebuild_leaves_the_old_store(tmp_path: Path) -> None:
     from index import rebuild_folder
 
     data = tmp_path / "data"
-    assistant = Assistant(data_dir=data)
+    assistant = build_assistant(data_dir=data)
     assistant.index([zebra_folder(tmp_path)])
     assistant.close()
 
@@ -168,13 +168,13 @@ def test_a_failed_rebuild_leaves_the_old_store(tmp_path: Path) -> None:
 
     with pytest.raises(OSError):
         rebuild_folder(data, build)
-    assert Assistant(data_dir=data).ask(ASKED).citations[0].source == "animals/zebra.txt"
+    assert build_assistant(data_dir=data).ask(ASKED).citations[0].source == "animals/zebra.txt"
 
 
 @pytest.mark.integration
 def test_a_running_assistant_follows_a_rebuild_in_another_process(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    serving = Assistant(data_dir=data)
+    serving = build_assistant(data_dir=data)
     serving.index([zebra_folder(tmp_path)])
     assert serving.ask(ASKED).answered
 
@@ -193,7 +193,7 @@ def test_questions_fail_clearly_while_the_chroma_server_is_down_and_resume_after
 ) -> None:
     server, url = start_chroma(tmp_path)
     try:
-        serving = Assistant(data_dir=tmp_path / "data", chroma_url=url)
+        serving = build_assistant(data_dir=tmp_path / "data", chroma_url=url)
         assert serving.ask("Which leaders did Putin call?").answered
         stop(server)
 
@@ -210,7 +210,7 @@ def test_questions_fail_clearly_while_the_chroma_server_is_down_and_resume_after
 def test_a_sentence_found_in_two_copies_is_quoted_once(tmp_path: Path) -> None:
     docs = zebra_folder(tmp_path)
     (docs / "copy-of-zebra.txt").write_text(ZEBRA, encoding="utf-8")
-    assistant = Assistant(data_dir=tmp_path / "data", bundled=False)
+    assistant = build_assistant(data_dir=tmp_path / "data", bundled=False)
     assistant.index([docs])
     answer = assistant.ask(ASKED)
     assert answer.answered

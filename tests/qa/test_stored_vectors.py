@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from index import Store, chunk_text, load_document, open_client
-from qa import Assistant, bundled_article
+from qa import build_assistant, bundled_article
 
 HEADLINE = "Which leaders did Putin call?"
 CITED = ("article.txt", 743, 889)
@@ -35,13 +35,13 @@ def test_an_index_written_before_sentence_vectors_still_answers(
     store = Store(open_client(data))
     store.write(document, chunks, embedder.embed_documents([c.text for c in chunks]), False)
     store.close()  # as the indexer did before: chunk vectors only
-    assistant = Assistant(data_dir=data, bundled=False)
+    assistant = build_assistant(data_dir=data, bundled=False)
     ranking = assistant.rank(HEADLINE)
     assert ranking.ranked and all(c.vector is None for c in ranking.ranked)
     answer = assistant.ask(HEADLINE)
     assert answer.answered
     assert (answer.citations[0].source, answer.citations[0].start, answer.citations[0].end) == CITED
-    fresh = Assistant(data_dir=tmp_path / "new").ask(HEADLINE)
+    fresh = build_assistant(data_dir=tmp_path / "new").ask(HEADLINE)
     assert answer.text == fresh.text
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import Assistant
+from qa import build_assistant
 from qa.candidates import Candidate
 from qa.choosing import MAX_ANSWER_CHARS, choose, clause_scores, trimmed
 from qa.extractive import compose
@@ -111,7 +111,7 @@ def test_article_answers_that_need_the_runner_up(
 
 @pytest.mark.slow
 def test_wiki_answers_from_a_cut_runner_up(tmp_path: Path) -> None:
-    assistant = Assistant(data_dir=tmp_path / "wiki", bundled=False)
+    assistant = build_assistant(data_dir=tmp_path / "wiki", bundled=False)
     assistant.index([ROOT / "tests" / "data" / "wiki"])
     for question, gold in [
         ("What Fields Medal winning Mathematician is a faculty member at Harvard?", "Yau"),

@@ -128,10 +128,10 @@ def test_chat_page_shows_script_and_img_tags_as_text_and_runs_nothing(page: Any)
 
 
 def test_settings_and_assistant_reprs_hold_no_secrets(tmp_path: Path) -> None:
-    from qa import Assistant, Settings
+    from qa import Settings, build_assistant
 
     settings = Settings(data_dir=tmp_path, llm_api_key=LLM_KEY, auth="reader:pw-SECRET-77")
-    for text in (repr(settings), repr(Assistant(settings)), str(settings)):
+    for text in (repr(settings), repr(build_assistant(settings)), str(settings)):
         assert LLM_KEY not in text and "pw-SECRET-77" not in text and "SECRET" not in text
 
 
@@ -255,7 +255,7 @@ def test_telemetry_is_off_after_the_server_starts_up(tmp_path: Path) -> None:
     telemetry: Chroma's and Gradio's are off once it is built."""
     code = (
         "import os, sys\n"
-        "from qa import Settings\n"
+        "from qa import Settings, build_assistant\n"
         "from ui.server import create_app\n"
         "from pathlib import Path\n"
         "create_app(Settings(data_dir=Path(sys.argv[1])))\n"

@@ -70,3 +70,19 @@ def test_the_server_reports_a_stopped_chroma_server_and_recovers_when_it_is_back
     finally:
         stop(server)
         stop(chroma)
+
+
+def test_the_warm_up_at_start_asks_no_llm(tmp_path: Path) -> None:
+    from tests.qa.fake_openai import fake_openai
+
+    reply = "Putin called Macron and Scholz [1]."
+    with fake_openai([reply]) as llm:
+        server, url = start_qa_serve(
+            tmp_path, QA_LLM="openai", QA_LLM_BASE_URL=llm.url, QA_LLM_MODEL="fake"
+        )
+        try:
+            assert llm.requests == []  # ready, warmed up, and the LLM not asked
+            answer = ask(url, HEADLINE).json()
+            assert len(llm.requests) == 1 and answer["backend"] == "openai:fake"
+        finally:
+            stop(server)

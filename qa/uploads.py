@@ -1,0 +1,79 @@
+"""Documents added as uploaded bytes (chat page, HTTP API, Slack): limits, one result a file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import UploadRefused
+
+if TYPE_CHECKING:
+    from index import IndexReport
+    from qa.settings import Settings
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What became of one uploaded file: its source name as ``qa sources`` lists it, and
+    ``added``, ``updated``, ``unchanged`` or ``failed`` (with the reason, one line)."""
+
+    file: str
+    source: str
+    status: str
+    chunks: int = 0
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_uploads(settings: Settings, files: Sequence[tuple[str, bytes]]) -> list[UploadResult]:
+    """Refuse an upload the settings do not allow (UploadRefused); the files over the size
+    limit, as failed results."""
+    if not settings.uploads:
+        raise UploadRefused("Uploads are turned off here (QA_UPLOADS=false)")
+    if not files:
+        raise UploadRefused("No files given: upload at least one .txt, .md, .html or .pdf file")
+    if len(files) > settings.max_upload_files:
+        raise UploadRefused(
+            f"{len(files)} files at once; the limit is {settings.max_upload_files} "
+            "(QA_MAX_UPLOAD_FILES)"
+        )
+    limit = int(settings.max_upload_mb * 2**20)
+    return [
+        UploadResult(name, "", "failed", error=f"{name}: larger than {settings.max_upload_mb:g} MB")
+        for name, data in files
+        if len(data) > limit
+    ]
+
+
+def results(
+    files: Sequence[tuple[str, bytes]],
+    refused: Sequence[UploadResult],
+    report: IndexReport,
+    chunks: dict[str, int],
+) -> list[UploadResult]:
+    """One result per uploaded file, in the order given."""
+    from index.uploads import upload_name
+
+    failed = {r.file: r for r in refused}
+    reasons = dict(report.failed)
+    status = {s: "added" for s in report.added}
+    status.update((s, "updated") for s in report.updated)
+    status.update((s, "unchanged") for s in report.unchanged)
+    out = []
+    for name, _data in files:
+        if name in failed:
+            out.append(failed[name])
+            continue
+        try:
+            source = upload_name(name)
+        except Exception:
+            source = ""
+        if source in status:
+            out.append(UploadResult(name, source, status[source], chunks.get(source, 0)))
+        else:
+            reason = reasons.get(name) or reasons.get(source) or f"{name}: not indexed"
+            out.append(UploadResult(name, "", "failed", error=reason))
+    return out
