@@ -1,0 +1,34 @@
+"""Per-client rate limits for what is costly to accept, such as uploads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+
+class RateLimit:
+    """At most ``per_minute`` events per client key in any 60-second window."""
+
+    def __init__(self, per_minute: int, window: float = 60.0) -> None:
+        self.per_minute = per_minute
+        self.window = window
+        self._lock = threading.Lock()
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        """Count one event for key; False (and not counted) when the key is over its limit."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.setdefault(key, deque())
+            while seen and now - seen[0] >= self.window:
+                seen.popleft()
+            if len(seen) >= self.per_minute:
+                return False
+            seen.append(now)
+            if len(self._seen) > 10_000:  # forget idle clients
+                for idle in [
+                    k for k, v in self._seen.items() if not v or now - v[-1] >= self.window
+                ]:
+                    del self._seen[idle]
+            return True
