@@ -1,4 +1,4 @@
-"""The Gradio chat page: answers stream in with [n] markers, cited passages shown below."""
+"""The Gradio chat page: streamed answers with [n] markers, cited passages, a documents panel."""
 
 from __future__ import annotations
 
@@ -116,14 +116,15 @@ def _keep() -> Any:
 
 
 def build_page(assistant: Assistant, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
-    """The Blocks app: chat, question box, example buttons, sources panel, `/ask` API."""
+    """The Blocks app: chat, question box, example buttons, cited passages, the documents
+    panel (upload, list, remove), and the `/ask` API."""
+    from ui.documents_panel import build_panel
     from ui.offline import quiet
 
     quiet()
     import gradio as gr
 
     session = ChatSession(assistant)
-    names = ", ".join(record.source for record in assistant.sources()) or "nothing yet"
 
     def ask(question: str, history: list[list[str]] | None = None) -> dict[str, Any]:
         """Answer a question from the documents; history holds earlier [question, answer]
@@ -136,38 +137,46 @@ def build_page(assistant: Assistant, examples: Sequence[str] = EXAMPLES) -> gr.B
 
     with gr.Blocks(title="qa: ask the documents") as page:
         gr.Markdown(
-            f"## Ask the documents\nAnswers quote the documents verbatim; every **\\[n\\]** "
-            f"points to a passage shown below the chat. Indexed: {plain(names)}.",
+            "## Ask the documents\nAnswers quote the documents verbatim; every **\\[n\\]** "
+            "points to a passage shown below the chat.",
             elem_id="qa-intro",
         )
-        chatbot = gr.Chatbot(
-            elem_id="qa-chat",
-            height=300,
-            show_label=False,
-            latex_delimiters=[],
-            feedback_options=None,
-            buttons=["copy"],
-            placeholder="Ask a question about the documents, or pick an example below.",
-        )
-        chat = gr.State(Conversation())
-        with gr.Row(equal_height=True):
-            box = gr.Textbox(
-                elem_id="qa-question",
-                show_label=False,
-                placeholder="Ask a question…",
-                max_lines=4,
-                scale=8,
-                autofocus=True,
-            )
-            send = gr.Button("Ask", variant="primary", elem_id="qa-send", scale=1, min_width=80)
-            reset = gr.Button("Clear", elem_id="qa-clear", scale=1, min_width=90)
-        buttons = []
-        if examples:
-            with gr.Row(elem_id="qa-examples"):
-                buttons = [
-                    gr.Button(text, size="sm", elem_classes="qa-example") for text in examples
-                ]
-        sources = gr.HTML(EMPTY, elem_id="qa-sources", js_on_load=None)
+        with gr.Row(elem_id="qa-layout"):
+            with gr.Column(scale=3, min_width=420, elem_id="qa-main"):
+                chatbot = gr.Chatbot(
+                    elem_id="qa-chat",
+                    height=300,
+                    show_label=False,
+                    latex_delimiters=[],
+                    feedback_options=None,
+                    buttons=["copy"],
+                    placeholder="Ask a question about the documents, or pick an example below.",
+                )
+                chat = gr.State(Conversation())
+                with gr.Row(equal_height=True):
+                    box = gr.Textbox(
+                        elem_id="qa-question",
+                        show_label=False,
+                        placeholder="Ask a question…",
+                        max_lines=4,
+                        scale=8,
+                        autofocus=True,
+                    )
+                    send = gr.Button(
+                        "Ask", variant="primary", elem_id="qa-send", scale=1, min_width=80
+                    )
+                    reset = gr.Button("Clear", elem_id="qa-clear", scale=1, min_width=90)
+                buttons = []
+                examples_row = None
+                if examples:
+                    with gr.Row(elem_id="qa-examples") as examples_row:
+                        buttons = [
+                            gr.Button(text, size="sm", elem_classes="qa-example")
+                            for text in examples
+                        ]
+                sources = gr.HTML(EMPTY, elem_id="qa-sources", js_on_load=None)
+            with gr.Column(scale=1, min_width=280, elem_id="qa-documents"):
+                wire_documents = build_panel(assistant, examples_row)
 
         outputs = [box, chatbot, chat, sources]
         for trigger in (box.submit, send.click):
@@ -190,5 +199,6 @@ def build_page(assistant: Assistant, examples: Sequence[str] = EXAMPLES) -> gr.B
         )
         chatbot.clear(lambda: (Conversation(), EMPTY), outputs=[chat, sources], queue=False)
         gr.api(ask, api_name="ask")  # type: ignore[attr-defined]
+        wire_documents(page)
     page.queue(default_concurrency_limit=CHAT_CONCURRENCY, max_size=QUEUE_SIZE)
     return page  # type: ignore[no-any-return]

@@ -1,4 +1,4 @@
-"""The chat page's stylesheet: cited passages as cards, the quoted span highlighted."""
+"""The chat page's stylesheet: cited passages as cards, the quoted span highlighted, documents."""
 
 CSS = """
 #qa-intro h2 { margin-bottom: 0.2em; }
@@ -40,4 +40,24 @@ CSS = """
 .qa-declined p { margin: 0.3em 0 0; color: var(--body-text-color-subdued); }
 .qa-error { border: 1px solid #dc2626; background: rgba(248, 113, 113, 0.12); }
 .qa-sources-empty, .qa-sources-wait { color: var(--body-text-color-subdued); }
+#qa-documents {
+  border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
+  padding: 0.6em 0.8em; background: var(--background-fill-secondary); align-self: flex-start;
+}
+#qa-docs-title h3 { margin: 0.1em 0 0.2em; }
+.qa-upload-hint { font-size: 0.82em; color: var(--body-text-color-subdued); margin-top: -0.4em; }
+.qa-doc-list, .qa-upload-status { list-style: none; padding: 0; margin: 0; }
+.qa-doc {
+  display: flex; justify-content: space-between; gap: 0.6em; padding: 0.35em 0.1em;
+  border-bottom: 1px solid var(--border-color-primary); font-size: 0.92em;
+}
+.qa-doc:last-child { border-bottom: none; }
+.qa-doc-name { font-weight: 600; overflow-wrap: anywhere; color: var(--body-text-color); }
+.qa-doc-chunks { white-space: nowrap; color: var(--body-text-color-subdued); }
+.qa-docs-empty { color: var(--body-text-color-subdued); font-size: 0.92em; }
+.qa-upload-status li { font-size: 0.88em; padding: 0.15em 0; overflow-wrap: anywhere; }
+.qa-upload-ok { color: #15803d; }
+.qa-upload-failed, .qa-upload-refused { color: #b91c1c; }
+.qa-upload-working, .qa-upload-done { color: var(--body-text-color-subdued); }
+.qa-upload-refused, .qa-upload-done { font-size: 0.88em; }
 """
