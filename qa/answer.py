@@ -28,6 +28,10 @@ class Citation:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def footnote(self) -> str:
+        """The citation as a line of plain text: ``[1] article.txt, chars 743-889: "..."``."""
+        return f'[{self.n}] {self.source}, chars {self.start}-{self.end}: "{self.text}"'
+
 
 @dataclass(frozen=True)
 class Answer:

@@ -183,8 +183,7 @@ def render(answer: Answer) -> str:
     lines.append(answer.text)
     for start, end in answer.unsupported:
         lines.append(f'unsupported by the passages: "{answer.text[start:end]}"')
-    for c in answer.citations:
-        lines.append(f'[{c.n}] {c.source}, chars {c.start}-{c.end}: "{c.text}"')
+    lines.extend(c.footnote() for c in answer.citations)
     lines.extend(f"note: {note}" for note in answer.notes)
     return "\n".join(lines)
 

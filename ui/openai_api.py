@@ -172,7 +172,7 @@ def conversation(messages: Sequence[ChatMessage]) -> tuple[str, list[tuple[str, 
 
 def footnotes(citations: Sequence[Citation]) -> str:
     """The cited passages after a blank line, one `[n] source, chars a-b: "quote"` line each."""
-    lines = [f'[{c.n}] {c.source}, chars {c.start}-{c.end}: "{c.text}"' for c in citations]
+    lines = [c.footnote() for c in citations]
     return "\n\n" + "\n".join(lines) if lines else ""
 
 
