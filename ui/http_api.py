@@ -1,4 +1,5 @@
-"""The HTTP API for other programs: `POST /api/ask` and `GET /healthz`, with an OpenAPI schema."""
+"""The HTTP API for other programs: `POST /api/ask`, the documents and `GET /healthz`, with an
+OpenAPI schema."""
 
 import logging
 import secrets
@@ -12,6 +13,8 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
 from qa import Assistant, Citation, QAError, QuestionError, Settings, StoreUnavailable
+from ui.documents_api import documents_router
+from ui.limits import RateLimit
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +110,15 @@ def _guard(credentials: tuple[str, str]) -> Any:
     return check
 
 
-def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
-    """The routes, bound to one assistant; mounted before the chat page so they win."""
+def api_router(
+    assistant: Assistant, settings: Settings, upload_limit: RateLimit | None = None
+) -> APIRouter:
+    """The routes, bound to one assistant; mounted before the chat page so they win.
+    ``upload_limit`` counts uploads per client (pass the chat page's to share one count)."""
     router = APIRouter()
     slots = threading.BoundedSemaphore(ASK_CONCURRENCY)
     credentials = parse_auth(settings.auth)
+    guards = [Depends(_guard(credentials))] if credentials else []
     request_model = ask_request(settings.max_question_chars)
     responses: dict[int | str, dict[str, Any]] = {
         400: {"model": Problem, "description": "The body is not JSON"},
@@ -124,7 +131,7 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     @router.post(
         "/api/ask",
         response_model=AskResponse,
-        dependencies=[Depends(_guard(credentials))] if credentials else [],
+        dependencies=guards,
         responses=responses,
         summary="Answer a question from the indexed documents",
     )
@@ -154,17 +161,20 @@ def api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         except QAError as exc:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 
+    router.include_router(documents_router(assistant, settings, guards, Problem, upload_limit))
     return router
 
 
-def create_api(assistant: Assistant, settings: Settings) -> FastAPI:
+def create_api(
+    assistant: Assistant, settings: Settings, upload_limit: RateLimit | None = None
+) -> FastAPI:
     """A FastAPI app with only the HTTP API (the chat page is mounted on it by ui.server)."""
     app = FastAPI(
         title="qa",
         summary="Ask questions of your documents; answers quote them verbatim, with citations.",
         version="0.1.0",
     )
-    app.include_router(api_router(assistant, settings))
+    app.include_router(api_router(assistant, settings, upload_limit))
 
     @app.exception_handler(RequestValidationError)
     def refuse(request: Request, exc: RequestValidationError) -> JSONResponse:
