@@ -1,4 +1,5 @@
-"""The Bolt app: acknowledge each mention or DM at once, then answer in its thread."""
+"""The Bolt app: acknowledge each mention or DM at once, then answer (or index its files) in
+its thread."""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from qa import Assistant, QuestionError
+from qa.errors import UploadRefused
+from ui.limits import RateLimit
 from ui.slack_config import SlackConfig, SlackConfigError, redact
-from ui.slack_messages import is_question, question_text, thread_history
-from ui.slack_render import APOLOGY, answer_message, notice_message
+from ui.slack_files import index_shared, shared_files
+from ui.slack_messages import asks, is_question, question_text, thread_history
+from ui.slack_render import (
+    APOLOGY,
+    UPLOAD_APOLOGY,
+    answer_message,
+    notice_message,
+    upload_message,
+)
 
 if TYPE_CHECKING:
     from slack_bolt import App, BoltContext
@@ -20,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ui.slack")
 WORKING_REACTION = "eyes"
+FILES_OFF = "Files shared with me are not indexed: file uploads are turned off for this bot."
+FILES_ONLY_IN_DMS = "I index files only when they are shared in a direct message with me."
 RATE_LIMIT_RETRIES = 3  # a 429 is retried after its Retry-After seconds, up to this many times
 
 
@@ -81,7 +93,11 @@ def build_app(assistant: Assistant, config: SlackConfig) -> App:
         token_verification_enabled=False,
         logger=quiet_logger(),
     )
-    answerer = Answerer(assistant, config.secrets())
+    answerer = Answerer(assistant, config.secrets(), file_uploads=config.file_uploads)
+    if config.file_uploads and not assistant.settings.uploads:
+        log.warning("SLACK_FILE_UPLOADS is on but QA_UPLOADS=false: shared files are not indexed")
+    elif answerer.file_uploads:
+        log.info("files shared in a DM with the bot are indexed (SLACK_FILE_UPLOADS)")
     app.event("app_mention")(ack=_ack, lazy=[answerer.on_mention])
     app.event("message")(ack=_ack, lazy=[answerer.on_message])
     return app
@@ -124,40 +140,108 @@ def _ack(ack: Any) -> None:
 
 
 class Answerer:
-    """The lazy listeners: work out the question, ask the assistant, reply in the thread."""
+    """The lazy listeners: work out the question, ask the assistant, reply in the thread; with
+    ``file_uploads`` (and the assistant's uploads on), index the files shared in a DM."""
 
-    def __init__(self, assistant: Assistant, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, assistant: Assistant, secrets: tuple[str, ...] = (), file_uploads: bool = False
+    ) -> None:
         self.assistant = assistant
         self.seen = SeenEvents()
         self._secrets = secrets
+        self.file_uploads = file_uploads and assistant.settings.uploads
+        self.upload_limit = RateLimit(assistant.settings.uploads_per_minute)
 
     def on_mention(self, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         self.answer(body, client, context)
 
     def on_message(self, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if body.get("event", {}).get("channel_type") == "im":
+        event = body.get("event") or {}
+        if event.get("channel_type") != "im":
+            return
+        if self.file_uploads and shared_files(event):
+            self.add_files(body, client, context)
+        else:
             self.answer(body, client, context)
 
     def answer(self, body: Mapping[str, Any], client: WebClient, context: BoltContext) -> None:
         event = body.get("event") or {}
-        if not is_question(event, context.bot_user_id):
+        taken = self._take(body, client, context)
+        if taken is None:
             return
+        channel, ts, thread_ts = taken
+        question = question_text(event.get("text", ""))
+        if shared_files(event) and not question:
+            reply = notice_message(FILES_ONLY_IN_DMS if self.file_uploads else FILES_OFF)
+        else:
+            reply = self._answer(body, client, context, question, channel, thread_ts, ts)
+        self._post(client, channel, thread_ts, reply)
+
+    def add_files(self, body: Mapping[str, Any], client: WebClient, context: BoltContext) -> None:
+        """Index the files of a DM and reply with what became of each; then answer the
+        message's text if it asks a question (ends with a question mark)."""
+        event = body.get("event") or {}
+        taken = self._take(body, client, context)
+        if taken is None:
+            return
+        channel, ts, thread_ts = taken
+        settings = self.assistant.settings
+        try:
+            if not self.upload_limit.allow(str(event.get("user"))):
+                raise UploadRefused(
+                    f"Too many uploads: at most {settings.uploads_per_minute} a minute "
+                    "(QA_UPLOADS_PER_MINUTE). Try again in a minute"
+                )
+            results = index_shared(self.assistant, client, shared_files(event))
+            kept = sum(r.status != "failed" for r in results)
+            log.info("indexed %d of %d files shared in %s", kept, len(results), channel)
+            reply = upload_message(results)
+        except UploadRefused as exc:
+            reply = notice_message(f"{exc}.")
+        except Exception as exc:
+            self._log_failure(f"could not index the files of {body.get('event_id')}", exc)
+            reply = notice_message(UPLOAD_APOLOGY)
+        self._post(client, channel, thread_ts, reply)
+        question = question_text(event.get("text", ""))
+        if asks(question):
+            reply = self._answer(body, client, context, question, channel, thread_ts, ts)
+            self._post(client, channel, thread_ts, reply)
+
+    def _take(
+        self, body: Mapping[str, Any], client: WebClient, context: BoltContext
+    ) -> tuple[str, str, str] | None:
+        """(channel, ts, thread_ts) of a person's message seen for the first time, marked as
+        being worked on; None for anything else (bots, edits, retried or doubled events)."""
+        event = body.get("event") or {}
+        if not is_question(event, context.bot_user_id):
+            return None
         channel, ts = str(event.get("channel", "")), str(event["ts"])
         event_id = str(body.get("event_id", ""))
         if not channel or not self.seen.first(event_id, f"{channel}/{ts}"):
-            return
-        thread_ts = str(event.get("thread_ts") or ts)
+            return None
         self._call(client.reactions_add, channel=channel, timestamp=ts, name=WORKING_REACTION)
+        return channel, ts, str(event.get("thread_ts") or ts)
+
+    def _answer(
+        self,
+        body: Mapping[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        question: str,
+        channel: str,
+        thread_ts: str,
+        ts: str,
+    ) -> dict[str, Any]:
         try:
             history = self._history(client, context, channel, thread_ts, ts)
-            reply = answer_message(
-                self.assistant.ask(question_text(event.get("text", "")), history)
-            )
+            return answer_message(self.assistant.ask(question, history))
         except QuestionError as exc:
-            reply = notice_message(f"{exc}.")
+            return notice_message(f"{exc}.")
         except Exception as exc:
-            self._log_failure(f"could not answer event {event_id} in {channel}", exc)
-            reply = notice_message(APOLOGY)
+            self._log_failure(f"could not answer event {body.get('event_id')} in {channel}", exc)
+            return notice_message(APOLOGY)
+
+    def _post(self, client: WebClient, channel: str, thread_ts: str, reply: Any) -> None:
         self._call(
             client.chat_postMessage,
             channel=channel,

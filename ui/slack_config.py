@@ -29,10 +29,12 @@ class SlackConfig:
     signing_secret: str = field(default="", repr=False)
     api_url: str = DEFAULT_API_URL
     http: bool = False
+    file_uploads: bool = False  # files shared in a DM with the bot are indexed
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, http: bool = False) -> SlackConfig:
-        """Read SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL.
+        """Read SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL and
+        SLACK_FILE_UPLOADS.
 
         Socket Mode when an app token is set, unless ``http`` asks for HTTP events; HTTP
         events also when only a signing secret is set.
@@ -43,7 +45,8 @@ class SlackConfig:
         secret = env.get("SLACK_SIGNING_SECRET", "").strip()
         api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
         use_http = http or (not app_token and bool(secret))
-        config = cls(bot_token, app_token, secret, _api_url(api_url), use_http)
+        uploads = _switch("SLACK_FILE_UPLOADS", env.get("SLACK_FILE_UPLOADS", ""))
+        config = cls(bot_token, app_token, secret, _api_url(api_url), use_http, uploads)
         config.check()
         return config
 
@@ -96,6 +99,16 @@ def _api_url(url: str) -> str:
             f"SLACK_API_URL={url!r} is not a URL: use e.g. https://slack.com/api/ or a proxy's URL"
         )
     return url if url.endswith("/") else url + "/"
+
+
+def _switch(name: str, raw: str) -> bool:
+    """An on/off variable: true/1/yes/on or false/0/no/off (unset or empty is off)."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise SlackConfigError(f"{name}={raw!r} is not a valid bool: use true or false")
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:

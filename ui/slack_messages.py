@@ -31,6 +31,11 @@ def question_text(text: str) -> str:
     return " ".join(html.unescape(text).split())
 
 
+def asks(text: str) -> bool:
+    """Whether the text sent along with shared files is also a question: it ends with '?'."""
+    return text.rstrip().endswith("?")
+
+
 def thread_history(
     messages: Iterable[Mapping[str, Any]], bot_user_id: str | None, bot_id: str | None, before: str
 ) -> list[tuple[str, str]]:

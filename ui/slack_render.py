@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from qa import Answer, Citation
+
+if TYPE_CHECKING:
+    from qa.uploads import UploadResult
 
 SECTION_LIMIT = 3000  # Slack rejects a section whose text is longer
 APOLOGY = (
     "Sorry, something went wrong while answering that. "
+    "The error has been logged; please try again later."
+)
+UPLOAD_APOLOGY = (
+    "Sorry, something went wrong while adding those files. "
     "The error has been logged; please try again later."
 )
 Block = dict[str, Any]
@@ -69,3 +77,31 @@ def answer_message(answer: Answer) -> dict[str, Any]:
 def notice_message(text: str) -> dict[str, Any]:
     """A short plain reply: an apology or a problem with the question."""
     return {"text": text, "blocks": [_section(escape(text))]}
+
+
+def upload_lines(results: Sequence[UploadResult]) -> list[str]:
+    """One plain line per uploaded file: its source name and chunks, or why it failed."""
+    lines = []
+    for result in results:
+        chunks = f"{result.chunks} chunk{'' if result.chunks == 1 else 's'}"
+        if result.status == "added":
+            lines.append(f"Added {result.source} ({chunks})")
+        elif result.status == "updated":
+            lines.append(f"Updated {result.source} ({chunks})")
+        elif result.status == "unchanged":
+            lines.append(f"Already indexed, unchanged: {result.source} ({chunks})")
+        else:
+            reason = " ".join((result.error or f"{result.file}: not indexed").split())
+            lines.append(f"Not added: {reason}")
+    return lines
+
+
+def upload_message(results: Sequence[UploadResult]) -> dict[str, Any]:
+    """What became of the files shared with the bot: a line each, then a hint to ask."""
+    lines = upload_lines(results)
+    marks = [":x:" if r.status == "failed" else ":page_facing_up:" for r in results]
+    shown = "\n".join(f"{mark} {escape(line)}" for mark, line in zip(marks, lines, strict=True))
+    blocks = [_section(shown)]
+    if any(r.status != "failed" for r in results):
+        blocks.append(_context("You can now ask me about it."))
+    return {"text": _clip("\n".join(lines), 39_000), "blocks": blocks}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 BOT_TOKEN = "xoxb-1111-2222-fakebottoken"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -34,14 +34,21 @@ class Call:
     limited: bool = False
 
 
+SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
+
+
 @dataclass
 class FakeSlack:
-    """Slack's Web API on 127.0.0.1: auth.test, chat.postMessage, reactions.add and
-    conversations.replies, recording every call.
+    """Slack's Web API on 127.0.0.1: auth.test, chat.postMessage, reactions.add,
+    conversations.replies and files.info, recording every call; and Slack's file server, whose
+    ``url_private`` links point at this same server.
 
     Messages posted by the bot are kept per channel so conversations.replies returns a real thread;
-    tests add people's messages with ``add_message``. ``rate_limit`` makes the next calls to a
-    method answer as Slack does when a tier's limit is hit: HTTP 429 with ``Retry-After``.
+    tests add people's messages with ``add_message`` and files with ``add_file``. ``rate_limit``
+    makes the next calls to a method answer as Slack does when a tier's limit is hit: HTTP 429
+    with ``Retry-After``. A download (recorded as a ``download`` call) needs the bot token as
+    bearer, as Slack's does; without it, or with ``files_read`` off (the app lacks the files:read
+    scope), it gets Slack's sign-in page instead of the file, and files.info gets missing_scope.
     """
 
     token: str = BOT_TOKEN
@@ -49,6 +56,9 @@ class FakeSlack:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     url: str = ""
     limited: dict[str, tuple[int, int]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    contents: dict[str, bytes] = field(default_factory=dict)
+    files_read: bool = True
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _clock: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -60,7 +70,19 @@ class FakeSlack:
                 pass
 
             def do_GET(self) -> None:
+                if urlsplit(self.path).path.startswith("/files-pri/"):
+                    self._download()
+                    return
                 self._reply(dict(parse_qsl(urlsplit(self.path).query)))
+
+            def _download(self) -> None:
+                authorized = self.headers.get("Authorization") == f"Bearer {fake.token}"
+                status, data, kind = fake.download(urlsplit(self.path).path, authorized)
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
@@ -152,6 +174,13 @@ class FakeSlack:
                 }
             if method == "reactions.add":
                 return {"ok": True}
+            if method == "files.info":
+                if not self.files_read:
+                    return {"ok": False, "error": "missing_scope", "needed": "files:read"}
+                file = self.files.get(str(args.get("file")))
+                if file is None:
+                    return {"ok": False, "error": "file_not_found"}
+                return {"ok": True, "file": file, "comments": [], "response_metadata": {}}
             if method == "conversations.replies":
                 thread = [
                     m
@@ -160,6 +189,51 @@ class FakeSlack:
                 ]
                 return {"ok": True, "messages": sorted(thread, key=lambda m: float(m["ts"]))}
             return {"ok": False, "error": "unknown_method"}
+
+    def add_file(
+        self,
+        name: str,
+        data: bytes,
+        mimetype: str = "text/plain",
+        size: int | None = None,
+        url: str | None = None,
+    ) -> dict[str, Any]:
+        """A file a person uploaded: Slack's file object, as message events and files.info
+        carry it (``size`` and ``url`` override what it says its size and download link are)."""
+        with self._lock:
+            file_id = f"F{len(self.files) + 1:08d}"
+            base = self.url.removesuffix("/api/") + f"/files-pri/{TEAM_ID}-{file_id}"
+            file = {
+                "id": file_id,
+                "created": int(time.time()),
+                "timestamp": int(time.time()),
+                "name": name,
+                "title": name,
+                "mimetype": mimetype,
+                "filetype": name.rsplit(".", 1)[-1],
+                "user": "U0PERSON",
+                "mode": "hosted",
+                "is_external": False,
+                "is_public": False,
+                "size": len(data) if size is None else size,
+                "url_private": f"{base}/{quote(name)}",
+                "url_private_download": url or f"{base}/download/{quote(name)}",
+                "permalink": f"https://qa-test.slack.com/files/U0PERSON/{file_id}/{quote(name)}",
+            }
+            self.files[file_id] = file
+            self.contents[file_id] = data
+            return file
+
+    def download(self, path: str, authorized: bool) -> tuple[int, bytes, str]:
+        """(status, body, content type) for a GET of a ``url_private`` path."""
+        with self._lock:
+            file_id = unquote(path).split("/")[2].removeprefix(f"{TEAM_ID}-")
+            self.calls.append(Call("download", {"file": file_id, "path": path}, authorized))
+            if not authorized or not self.files_read:
+                return 200, SIGN_IN_PAGE, "text/html; charset=utf-8"
+            if file_id not in self.contents:
+                return 404, b"Not Found", "text/plain"
+            return 200, self.contents[file_id], self.files[file_id]["mimetype"]
 
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._clock)}.000100"

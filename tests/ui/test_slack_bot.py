@@ -42,12 +42,15 @@ def config_for(fake: FakeSlack) -> SlackConfig:
     return SlackConfig(BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.url, http=True)
 
 
-def serve(assistant: Any, fake: FakeSlack, **options: Any) -> Iterator[str]:
+def serve(
+    assistant: Any, fake: FakeSlack, config: SlackConfig | None = None, **options: Any
+) -> Iterator[str]:
     """The bot's events URL, served by the same server `qa slack --http` runs."""
     from ui.slack_app import build_app
     from ui.slack_http import EVENTS_PATH, make_server
 
-    server = make_server(build_app(assistant, config_for(fake)), "127.0.0.1", 0, **options)
+    app = build_app(assistant, config or config_for(fake))
+    server = make_server(app, "127.0.0.1", 0, **options)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.address
