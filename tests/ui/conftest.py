@@ -85,3 +85,16 @@ def auth_server_url(article_assistant: Any) -> Iterator[str]:
     settings = article_assistant.settings.with_(auth="reader:s3cret")
     with ThreadedServer(create_app(settings, article_assistant)) as server:
         yield server.url
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[Any]:
+    """The local fake of Slack's Web API (Slack's servers cannot exist offline), one a module."""
+    from tests.ui.fake_slack import FakeSlack
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            patch.delenv(name, raising=False)  # slack_sdk would send 127.0.0.1 calls through it
+        server = FakeSlack().start()
+        yield server
+        server.stop()

@@ -28,16 +28,6 @@ pytestmark = pytest.mark.integration
 QUESTION = "Which leaders did Putin call?"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeSlack]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-            patch.delenv(name, raising=False)  # slack_sdk would send 127.0.0.1 calls through it
-        server = FakeSlack().start()
-        yield server
-        server.stop()
-
-
 def config_for(fake: FakeSlack) -> SlackConfig:
     return SlackConfig(BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.url, http=True)
 

@@ -36,16 +36,6 @@ ZEPHYR = "What is the launch codename of Project Zephyr?"
 HARBOUR = "The harbour pilot Ines Varga guided the freighter Kestrel into Dock Seven at dawn.\n"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeSlack]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-            patch.delenv(name, raising=False)  # the bot would send 127.0.0.1 calls through it
-        server = FakeSlack().start()
-        yield server
-        server.stop()
-
-
 def config_for(fake: FakeSlack, file_uploads: bool) -> SlackConfig:
     return SlackConfig(
         BOT_TOKEN,

@@ -19,16 +19,6 @@ REQUEST_SECONDS = 2.0  # the server's deadline for a whole request, short for th
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeSlack]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-            patch.delenv(name, raising=False)  # slack_sdk would send 127.0.0.1 calls through it
-        server = FakeSlack().start()
-        yield server
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def events_url(article_assistant: Any, fake: FakeSlack) -> Iterator[str]:
     yield from serve(article_assistant, fake, request_seconds=REQUEST_SECONDS)
 
