@@ -65,7 +65,7 @@ def render_status(results: Sequence[UploadResult], working: str = "") -> str:
     """The upload status line: each finished file, then what is being indexed now."""
     lines = "".join(render_result(r) for r in results)
     if working:
-        lines += f'<li class="qa-upload-working">⏳ {escape(working)}</li>'
+        lines += f'<li class="qa-upload-working">{escape(working)}</li>'
     return f'<ul class="qa-upload-status">{lines}</ul>' if lines else ""
 
 
@@ -213,7 +213,7 @@ def build_panel(
 
         files = documents.read(paths or [])
         for html in documents.upload(files, client_key(request), step):
-            yield [html, gr.skip(), *[gr.skip()] * len(refresh_outputs)]
+            yield [html, gr.skip(), *refreshed()]  # the list grows as each file is indexed
         yield [gr.skip(), None, *refreshed()]
 
     def on_remove(name: str | None) -> list[Any]:
@@ -228,6 +228,7 @@ def build_panel(
                 on_upload,
                 inputs=[upload],
                 outputs=[status, upload, *refresh_outputs],
+                show_progress_on=[upload],
                 api_visibility="private",
                 concurrency_limit=2,
                 concurrency_id="uploads",
@@ -236,6 +237,7 @@ def build_panel(
                 on_remove,
                 inputs=[choice],
                 outputs=[status, *refresh_outputs],
+                show_progress_on=[listing],
                 api_visibility="private",
                 concurrency_limit=2,
                 concurrency_id="uploads",
