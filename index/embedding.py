@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 Engine = Literal["auto", "onnx", "torch"]
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
+_LANGCHAIN_EMBEDDINGS = "langchain_core.embeddings.embeddings"
+_registered = False
 
 
 @functools.lru_cache(maxsize=4)
@@ -50,10 +53,15 @@ def load_onnx(model_path: str, cache_dir: Path | None, export: bool = True) -> O
 
 
 class Embedder:
-    """Unit-length vectors from a local sentence-transformers model, with LangChain's
-    ``Embeddings`` interface (``embed_documents``, ``embed_query``) so LangChain vector stores
-    take it as it is. It does not subclass ``Embeddings``: importing langchain_core costs
-    ``qa ask`` a noticeable part of its start-up.
+    """Unit-length vectors from a local sentence-transformers model, and a LangChain
+    ``Embeddings`` (``embed_documents``, ``embed_query`` and their async forms) that LangChain
+    vector stores take as it is.
+
+    It is registered as a virtual subclass of ``Embeddings`` (``isinstance`` holds) rather than
+    inheriting from it: importing ``langchain_core.embeddings.Embeddings`` pulls in
+    ``langchain_core.runnables``, which would triple the time ``import qa`` takes and slow
+    ``qa ask``. The registration happens once LangChain's class is loaded (see
+    ``register_with_langchain``).
 
     ``engine="auto"`` runs the model through ONNX Runtime, exporting it once into
     ``cache_dir`` (a child process with torch does it), and falls back to
@@ -77,6 +85,8 @@ class Embedder:
         self._onnx: OnnxEncoder | None = None
         self._resolved = engine == "torch"
         self._words: WordVectors | None = None
+        if _LANGCHAIN_EMBEDDINGS in sys.modules:  # already paid for: register at no cost
+            register_with_langchain()
 
     @property
     def model(self) -> Any:
@@ -152,3 +162,26 @@ class Embedder:
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """``embed_documents`` in a worker thread (the context copied, as LangChain does)."""
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        import asyncio
+
+        return await asyncio.to_thread(self.embed_query, text)
+
+
+def register_with_langchain() -> None:
+    """Make ``Embedder`` a virtual subclass of LangChain's ``Embeddings``, importing it: the
+    LangChain parts (``qa.chain``, ``Assistant.embedder``) call this; an Embedder made after
+    LangChain's class is loaded calls it itself."""
+    global _registered
+    if not _registered:
+        from langchain_core.embeddings import Embeddings
+
+        Embeddings.register(Embedder)
+        _registered = True

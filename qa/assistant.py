@@ -52,6 +52,11 @@ class Assistant:
 
     @property
     def embedder(self) -> Embedder:
+        """The embedding model the store and search use; also a LangChain ``Embeddings``
+        (``isinstance`` holds once this is read)."""
+        from index.embedding import register_with_langchain
+
+        register_with_langchain()
         return self.pipeline.embedder
 
     @property
@@ -59,18 +64,22 @@ class Assistant:
         with translated():
             return self.library.store
 
-    def as_retriever(self) -> HybridRetriever:
-        """The hybrid search as a LangChain retriever (chunks as Documents)."""
-        from qa.chain import HybridRetriever
+    def as_retriever(self, k: int | None = None) -> HybridRetriever:
+        """The hybrid search as a LangChain retriever: the best ``k`` chunks as Documents
+        (default ``settings.top_k``; ``invoke(query, k=...)`` overrides it per call)."""
+        from qa.chain import HybridRetriever, checked_k
 
-        return HybridRetriever(hybrid=self.pipeline.search)
+        k = self.settings.top_k if k is None else checked_k(k)
+        return HybridRetriever(hybrid=self.pipeline.search, k=k)
 
     def as_runnable(self) -> Runnable[dict[str, Any], Answer]:
-        """The extractive answerer as a LangChain chain, ``{"question", "history"} -> Answer``."""
+        """The answerer as a LangChain Runnable, ``{"question", "history"} -> Answer``:
+        ``invoke`` and ``batch`` give what ``ask`` gives, ``stream`` and ``astream`` the
+        answers ``stream`` yields (an LLM's growing answer, then the verified one)."""
         if self._runnable is None:
-            from qa.chain import answer_chain
+            from qa.chain import AnswerRunnable
 
-            self._runnable = answer_chain(self.rank)
+            self._runnable = AnswerRunnable(self.stream)
         return self._runnable
 
     # documents

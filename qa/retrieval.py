@@ -69,9 +69,14 @@ class HybridSearch:
             return self._corpus
 
     def search(
-        self, query: str, vector: Any = None, corpus: Corpus | None = None
+        self, query: str, vector: Any = None, corpus: Corpus | None = None, k: int | None = None
     ) -> list[tuple[StoredChunk, float, float]]:
-        """(chunk, fused score, dense similarity) for the best k chunks, best first."""
+        """(chunk, fused score, dense similarity) for the best k chunks, best first.
+
+        ``k`` defaults to the instance's; a call's own ``k`` also draws at least that many
+        candidates from each side, so that up to k chunks can come back."""
+        pool = self.candidates if k is None else max(self.candidates, k)
+        k = self.k if k is None else k
         corpus = corpus or self.corpus()
         if not corpus.chunks:
             return []
@@ -79,10 +84,10 @@ class HybridSearch:
             vector = self.embedder.encode([query])[0]
         # Chroma gives ids only: the chunks are in memory; ids the corpus lacks are stale
         store = self.library.store
-        nearest = store.nearest(vector, self.candidates * 2 + 8)
-        dense = [(cid, sim) for cid, sim in nearest if cid in corpus.by_id][: self.candidates]
-        lexical = [corpus.chunks[i].id for i, _ in corpus.bm25.top(terms(query), self.candidates)]
-        fused = fuse([cid for cid, _sim in dense], lexical, self.k)
+        nearest = store.nearest(vector, pool * 2 + 8)
+        dense = [(cid, sim) for cid, sim in nearest if cid in corpus.by_id][:pool]
+        lexical = [corpus.chunks[i].id for i, _ in corpus.bm25.top(terms(query), pool)]
+        fused = fuse([cid for cid, _sim in dense], lexical, k)
         best = [cid for cid, _score in fused]
         similarity = dict(dense)
         found = store.vectors([cid for cid in best if cid not in similarity])
