@@ -1,6 +1,7 @@
 """The documents HTTP API: POST /api/documents, GET /api/sources, DELETE /api/sources/{name}."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI reads the endpoints' annotations, which use
+# the settings, at run time.
 
 import logging
 from collections.abc import Callable, Coroutine, Sequence
@@ -20,6 +21,10 @@ log = logging.getLogger(__name__)
 
 MB = 2**20
 BODY_SLACK = MB  # multipart boundaries and headers, beyond the files themselves
+NO_FILES = (
+    "No files given: send one or more .txt, .md, .html or .pdf files in the field `files` "
+    "(multipart/form-data)"
+)
 
 
 class UploadOutcome(BaseModel):
@@ -120,11 +125,8 @@ def documents_router(
             **common,
             400: described("The body is not readable multipart/form-data"),
             403: refused_off,
-            413: described(
-                "More files than QA_MAX_UPLOAD_FILES, or a body larger than all of "
-                "them at QA_MAX_UPLOAD_MB"
-            ),
-            422: described("No files given"),
+            413: described("A body larger than QA_MAX_UPLOAD_FILES files at QA_MAX_UPLOAD_MB"),
+            422: described("No files, more than QA_MAX_UPLOAD_FILES, or a part that is no file"),
             429: described("More uploads than QA_UPLOADS_PER_MINUTE from this client"),
         },
         summary="Add or update documents: one result per file",
@@ -134,8 +136,11 @@ def documents_router(
         request: Request,
         files: Annotated[
             list[UploadFile],
-            File(description=".txt, .md, .html or .pdf files; the field repeats, one per file"),
-        ] = [],  # noqa: B006 - FastAPI copies defaults; empty is refused below with a reason
+            File(
+                description=".txt, .md, .html or .pdf files; the field repeats, one per file",
+                json_schema_extra={"minItems": 1, "maxItems": settings.max_upload_files},
+            ),
+        ],
     ) -> list[dict[str, Any]]:
         """Index the files (each under its base name); a file that cannot be read, or is over
         QA_MAX_UPLOAD_MB, fails alone with a one-line `error` while the others still index.
@@ -145,14 +150,10 @@ def documents_router(
                 status.HTTP_403_FORBIDDEN, "Uploads are turned off here (QA_UPLOADS=false)"
             )
         if not files:
-            raise refuse(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                "No files given: send one or more .txt, .md, .html or .pdf files in the field "
-                "`files` (multipart/form-data)",
-            )
+            raise refuse(status.HTTP_422_UNPROCESSABLE_CONTENT, NO_FILES)
         if len(files) > settings.max_upload_files:
             raise refuse(
-                status.HTTP_413_CONTENT_TOO_LARGE,
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
                 f"{len(files)} files at once; the limit is {settings.max_upload_files} "
                 "(QA_MAX_UPLOAD_FILES)",
             )

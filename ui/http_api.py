@@ -13,7 +13,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
 from qa import Assistant, Citation, QAError, QuestionError, Settings, StoreUnavailable
-from ui.documents_api import documents_router
+from ui.documents_api import NO_FILES, documents_router
 from ui.limits import RateLimit
 
 log = logging.getLogger(__name__)
@@ -192,6 +192,9 @@ def _one_line(assistant: Assistant, exc: RequestValidationError) -> str:
             problems.append("The body is not valid JSON")
             continue
         where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "body"
+        if where == "files" and error.get("type") == "missing":
+            problems.append(NO_FILES)
+            continue
         if where == "question" and isinstance(error.get("input"), str):
             try:
                 assistant.check_question(error["input"])
