@@ -147,6 +147,17 @@ def test_the_same_file_again_is_unchanged_and_a_changed_one_updated(docs: Served
     assert sources(docs.url)["quorra.txt"]["chunks"] == changed["chunks"]
 
 
+def test_a_path_in_the_file_name_is_dropped_and_nothing_lands_outside_uploads(
+    docs: Served,
+) -> None:
+    response = upload(docs.url, ("../../escaped.txt", "The Dunmore kiln fired bricks.\n"))
+    assert response.status_code == 200, response.text
+    assert response.json()[0]["source"] == "escaped.txt"
+    assert (docs.data / "uploads" / "escaped.txt").is_file()
+    assert not (docs.data.parent / "escaped.txt").exists()
+    assert not (docs.data.parent.parent / "escaped.txt").exists()
+
+
 def test_sources_list_names_counts_and_times_but_no_paths(docs: Served) -> None:
     response = httpx.get(f"{docs.url}/api/sources", timeout=60)
     assert response.status_code == 200
