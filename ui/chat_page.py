@@ -14,6 +14,8 @@ from ui.sources import EMPTY, SourceTexts, render_error, render_sources
 if TYPE_CHECKING:
     import gradio as gr
 
+    from ui.limits import RateLimit
+
 log = logging.getLogger(__name__)
 
 CHAT_CONCURRENCY = 8
@@ -115,7 +117,9 @@ def _keep() -> Any:
     return gr.skip()
 
 
-def build_page(assistant: Assistant, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
+def build_page(
+    assistant: Assistant, examples: Sequence[str] = EXAMPLES, upload_limit: RateLimit | None = None
+) -> gr.Blocks:
     """The Blocks app: chat, question box, example buttons, cited passages, the documents
     panel (upload, list, remove), and the `/ask` API."""
     from ui.documents_panel import build_panel
@@ -176,7 +180,7 @@ def build_page(assistant: Assistant, examples: Sequence[str] = EXAMPLES) -> gr.B
                         ]
                 sources = gr.HTML(EMPTY, elem_id="qa-sources", js_on_load=None)
             with gr.Column(scale=1, min_width=280, elem_id="qa-documents"):
-                wire_documents = build_panel(assistant, examples_row)
+                wire_documents = build_panel(assistant, examples_row, upload_limit)
 
         outputs = [box, chatbot, chat, sources]
         for trigger in (box.submit, send.click):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from qa import Assistant, QAError, Settings, SourceError, StoreUnavailable
 from qa.errors import UploadRefused
-from ui.limits import RateLimit
+from ui.limits import RateLimit, client_key
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,6 @@ class Removed(BaseModel):
 
     source: str
     chunks: int
-
-
-def client_key(request: Request) -> str:
-    """Who an upload counts against: the client's address (behind a proxy on loopback,
-    uvicorn takes it from X-Forwarded-For)."""
-    host = request.client.host if request.client else ""
-    return f"host:{host}" if host else "anonymous"
 
 
 def body_limit(max_files: int, max_mb: float) -> int:

@@ -12,7 +12,7 @@ from index.loading import SUPPORTED_SUFFIXES
 from qa import Assistant, QAError, bundled_article
 from qa.errors import UploadRefused
 from qa.uploads import UploadResult, check_uploads
-from ui.limits import RateLimit
+from ui.limits import RateLimit, client_key
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -21,16 +21,6 @@ log = logging.getLogger(__name__)
 
 Step = Callable[[int, int, str], None]  # (files done, files in all, file being indexed)
 NO_DOCUMENTS = '<div class="qa-docs-empty">No documents indexed yet.</div>'
-
-
-def client_key(request: Any) -> str:
-    """Who an upload counts against: the logged-in user, else the client's address."""
-    username = getattr(request, "username", None)
-    if username:
-        return f"user:{username}"
-    client = getattr(request, "client", None)
-    host = getattr(client, "host", None)
-    return f"host:{host}" if host else "anonymous"
 
 
 def _passages(n: int) -> str:

@@ -7,6 +7,14 @@ import time
 from collections import deque
 
 
+def client_key(request: object) -> str:
+    """Who an upload counts against: the client's address, alike on the chat page (Gradio's
+    request) and the HTTP API (Starlette's). Not the login: QA_AUTH has one user for all."""
+    client = getattr(request, "client", None)
+    host = getattr(client, "host", None)
+    return f"host:{host}" if host else "anonymous"
+
+
 class RateLimit:
     """At most ``per_minute`` events per client key in any 60-second window."""
 

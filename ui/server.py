@@ -24,6 +24,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     from qa import bundled_article
     from ui.chat_page import EXAMPLES, build_page
     from ui.http_api import create_api, parse_auth
+    from ui.limits import RateLimit
     from ui.openai_api import add_openai_routes
     from ui.style import CSS
 
@@ -31,12 +32,13 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     credentials = parse_auth(settings.auth)
     bundled = bundled_article().name
     examples = EXAMPLES if any(r.source == bundled for r in assistant.sources()) else ()
-    app = create_api(assistant, settings)
+    upload_limit = RateLimit(settings.uploads_per_minute)  # one count for page and API
+    app = create_api(assistant, settings, upload_limit)
     add_openai_routes(app, assistant, settings)
     theme = gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
     return gr.mount_gradio_app(  # type: ignore[no-any-return]
         app,
-        build_page(assistant, examples),
+        build_page(assistant, examples, upload_limit),
         path="/",
         server_name=settings.host,
         server_port=settings.port,

@@ -17,8 +17,8 @@ from qa.uploads import UploadResult
 from tests.servers import stop
 from tests.ui.conftest import HEADLINE, start_qa_serve
 from tests.ui.test_chat_page import CHROMIUM_ARGS, WAIT_MS, ask, bot_messages, sources_for
-from ui.documents_panel import Documents, client_key, render_listing, render_result
-from ui.limits import RateLimit
+from ui.documents_panel import Documents, render_listing, render_result
+from ui.limits import RateLimit, client_key
 
 ZEBRA_FILE = "zebra-notes.md"
 ZEBRA_SENTENCE = "The zebra Florian eats kelp every Tuesday at the harbour."
@@ -142,9 +142,9 @@ def test_names_and_reasons_are_escaped() -> None:
     assert "<i>" not in failed and "&lt;i&gt;.pdf: unreadable" in failed
 
 
-def test_a_client_is_its_login_else_its_address() -> None:
+def test_a_client_is_its_address_logged_in_or_not() -> None:
     host = SimpleNamespace(host="10.0.0.7")
-    assert client_key(SimpleNamespace(username="ann", client=host)) == "user:ann"
+    assert client_key(SimpleNamespace(username="ann", client=host)) == "host:10.0.0.7"
     assert client_key(SimpleNamespace(username=None, client=host)) == "host:10.0.0.7"
     assert client_key(None) == "anonymous"
     assert RateLimit(1).allow(client_key(None))
