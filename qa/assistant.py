@@ -105,8 +105,7 @@ class Assistant:
         from qa.uploads import check_uploads, results
 
         refused = check_uploads(self.settings, files)
-        skipped = {r.file for r in refused}
-        kept = [(name, data) for name, data in files if name not in skipped]
+        kept = [file for at, file in enumerate(files) if at not in refused]
         with translated():
             report = self.library.add(kept)
             chunks = {r.source: r.chunks for r in self.library.sources()}

@@ -28,9 +28,15 @@ class UploadResult:
         return asdict(self)
 
 
-def check_uploads(settings: Settings, files: Sequence[tuple[str, bytes]]) -> list[UploadResult]:
-    """Refuse an upload the settings do not allow (UploadRefused); the files over the size
-    limit, as failed results."""
+def check_uploads(
+    settings: Settings, files: Sequence[tuple[str, bytes]]
+) -> dict[int, UploadResult]:
+    """Refuse an upload the settings do not allow (UploadRefused). The files refused alone, by
+    position: those over the size limit, and a second file under a name already given (it
+    would be kept in place of the first)."""
+    from index.errors import DocumentError
+    from index.uploads import upload_name
+
     if not settings.uploads:
         raise UploadRefused("Uploads are turned off here (QA_UPLOADS=false)")
     if not files:
@@ -41,31 +47,39 @@ def check_uploads(settings: Settings, files: Sequence[tuple[str, bytes]]) -> lis
             "(QA_MAX_UPLOAD_FILES)"
         )
     limit = int(settings.max_upload_mb * 2**20)
-    return [
-        UploadResult(name, "", "failed", error=f"{name}: larger than {settings.max_upload_mb:g} MB")
-        for name, data in files
-        if len(data) > limit
-    ]
+    refused: dict[int, UploadResult] = {}
+    kept: set[str] = set()
+    for at, (name, data) in enumerate(files):
+        try:
+            kept_as = upload_name(name)
+        except DocumentError:
+            kept_as = name  # refused with its reason when saved
+        if kept_as in kept:
+            refused[at] = UploadResult(name, "", "failed", error=f"{kept_as}: given twice")
+        elif len(data) > limit:
+            error = f"{name}: larger than {settings.max_upload_mb:g} MB"
+            refused[at] = UploadResult(name, "", "failed", error=error)
+        kept.add(kept_as)
+    return refused
 
 
 def results(
     files: Sequence[tuple[str, bytes]],
-    refused: Sequence[UploadResult],
+    refused: dict[int, UploadResult],
     report: IndexReport,
     chunks: dict[str, int],
 ) -> list[UploadResult]:
     """One result per uploaded file, in the order given."""
     from index.uploads import upload_name
 
-    failed = {r.file: r for r in refused}
     reasons = dict(report.failed)
     status = {s: "added" for s in report.added}
     status.update((s, "updated") for s in report.updated)
     status.update((s, "unchanged") for s in report.unchanged)
     out = []
-    for name, _data in files:
-        if name in failed:
-            out.append(failed[name])
+    for at, (name, _data) in enumerate(files):
+        if at in refused:
+            out.append(refused[at])
             continue
         try:
             source = upload_name(name)

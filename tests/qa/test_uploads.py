@@ -102,3 +102,11 @@ def test_limits_and_the_off_switch(tmp_path: Path, embedder: object) -> None:
     with pytest.raises(UploadRefused, match="QA_UPLOADS=false"):
         off.add_files([("zebra.md", ZEBRA)])
     assert not (tmp_path / "b" / "uploads").exists()
+
+
+def test_a_name_given_twice_in_one_upload_keeps_the_first(uploading: Assistant) -> None:
+    other = b"The zebra named Otto lives in Bergen and eats hay."
+    results = uploading.add_files([("a/zebra.md", ZEBRA), ("b/zebra.md", other)])
+    assert [(r.source, r.status) for r in results] == [("zebra.md", "added"), ("", "failed")]
+    assert results[1].error == "zebra.md: given twice"
+    assert "kelp" in uploading.ask(ASKED).text
