@@ -46,9 +46,8 @@ def decline(question: str, search_query: str = "") -> Answer:
     )
 
 
-def extract(ranked: tuple[str, Ranking]) -> Answer:
+def extract(question: str, ranking: Ranking) -> Answer:
     """The best sentences as a cited answer, or a decline when the evidence is too weak."""
-    question, ranking = ranked
     sure = confidence(ranking)
     if not sure:
         return decline(question, ranking.query)

@@ -37,7 +37,7 @@ class Pipeline:
         """The extractive answer: the best candidate sentences, cited, or a decline."""
         from qa.extractive import extract
 
-        return extract((question, self.rank(question, history)))
+        return extract(question, self.rank(question, history))
 
     def rank(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Ranking:
         """The search query and the candidate sentences, best first, with what scored them."""
