@@ -49,6 +49,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         theme=theme,
         css=CSS,
         ssr_mode=False,
+        max_file_size=None if settings.uploads else 1,  # read-only: Gradio keeps no uploads
         mcp_server=False,
     )
 

@@ -336,6 +336,8 @@ def test_read_only_page_has_no_upload_or_remove_and_the_api_refuses(
     files = {"files": (ZEBRA_FILE, ZEBRA_MD.encode(), "text/markdown")}
     response = httpx.post(f"{read_only_url}/api/documents", files=files, timeout=30)
     assert response.status_code == 403, response.text
+    kept = httpx.post(f"{read_only_url}/gradio_api/upload", files=files, timeout=30)
+    assert kept.status_code >= 400, kept.text  # Gradio's own upload route keeps nothing either
 
 
 def test_uploads_need_the_login_when_auth_is_set(auth_server_url: str) -> None:
