@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from qa import Assistant, QAError, Settings, SourceError, StoreUnavailable
 from qa.errors import UploadRefused
-from ui.limits import RateLimit, client_key
+from ui.limits import RateLimit, check_upload_rate, client_key
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +150,11 @@ def documents_router(
                 f"{len(files)} files at once; the limit is {settings.max_upload_files} "
                 "(QA_MAX_UPLOAD_FILES)",
             )
-        if not limit.allow(client_key(request)):
-            raise refuse(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                f"Too many uploads: at most {settings.uploads_per_minute} a minute "
-                "(QA_UPLOADS_PER_MINUTE). Try again in a minute.",
-                **{"Retry-After": str(int(limit.window))},
-            )
+        try:
+            check_upload_rate(limit, client_key(request))
+        except UploadRefused as exc:
+            retry = {"Retry-After": str(int(limit.window))}
+            raise refuse(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), **retry) from None
         cap = int(settings.max_upload_mb * MB)
         given = [(upload.filename or "", read_capped(upload, cap)) for upload in files]
         try:

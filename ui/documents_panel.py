@@ -12,7 +12,7 @@ from index.loading import SUPPORTED_SUFFIXES
 from qa import Assistant, QAError, bundled_article
 from qa.errors import UploadRefused
 from qa.uploads import UploadResult, check_uploads
-from ui.limits import RateLimit, client_key
+from ui.limits import RateLimit, check_upload_rate, client_key
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -105,11 +105,7 @@ class Documents:
         indexes nothing."""
         try:
             check_uploads(self.settings, files)
-            if not self.limit.allow(key):
-                raise UploadRefused(
-                    f"Too many uploads: at most {self.settings.uploads_per_minute} a minute "
-                    "(QA_UPLOADS_PER_MINUTE). Try again in a minute."
-                )
+            check_upload_rate(self.limit, key)
         except UploadRefused as exc:
             yield render_notice(str(exc))
             return

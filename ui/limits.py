@@ -6,6 +6,8 @@ import threading
 import time
 from collections import deque
 
+from qa.errors import UploadRefused
+
 
 def client_key(request: object) -> str:
     """Who an upload counts against: the client's address, alike on the chat page (Gradio's
@@ -40,3 +42,12 @@ class RateLimit:
                 ]:
                     del self._seen[idle]
             return True
+
+
+def check_upload_rate(limit: RateLimit, key: str) -> None:
+    """Count one upload for key; UploadRefused, saying when to retry, when it is over."""
+    if not limit.allow(key):
+        raise UploadRefused(
+            f"Too many uploads: at most {limit.per_minute} a minute (QA_UPLOADS_PER_MINUTE); "
+            "try again in a minute"
+        )

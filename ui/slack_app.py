@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa import Assistant, QuestionError
 from qa.errors import UploadRefused
-from ui.limits import RateLimit
+from ui.limits import RateLimit, check_upload_rate
 from ui.slack_config import SlackConfig, SlackConfigError, redact
 from ui.slack_files import index_shared, shared_files
 from ui.slack_messages import asks, is_question, question_text, thread_history
@@ -185,13 +185,8 @@ class Answerer:
         if taken is None:
             return
         channel, ts, thread_ts = taken
-        settings = self.assistant.settings
         try:
-            if not self.upload_limit.allow(str(event.get("user"))):
-                raise UploadRefused(
-                    f"Too many uploads: at most {settings.uploads_per_minute} a minute "
-                    "(QA_UPLOADS_PER_MINUTE). Try again in a minute"
-                )
+            check_upload_rate(self.upload_limit, str(event.get("user")))
             results = index_shared(self.assistant, client, shared_files(event))
             kept = sum(r.status != "failed" for r in results)
             log.info("indexed %d of %d files shared in %s", kept, len(results), channel)
