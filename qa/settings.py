@@ -104,6 +104,11 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest file an upload takes, in bytes (QA_MAX_UPLOAD_MB)."""
+        return int(self.max_upload_mb * 2**20)
+
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 

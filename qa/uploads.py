@@ -13,6 +13,19 @@ if TYPE_CHECKING:
     from qa.settings import Settings
 
 
+UPLOADS_OFF = "Uploads are turned off here (QA_UPLOADS=false)"
+
+
+def too_many(count: int, settings: Settings) -> str:
+    """Why an upload of count files is refused when that is over the limit."""
+    return f"{count} files at once; the limit is {settings.max_upload_files} (QA_MAX_UPLOAD_FILES)"
+
+
+def too_large(name: str, settings: Settings) -> str:
+    """Why a file over the size limit is refused."""
+    return f"{name}: larger than {settings.max_upload_mb:g} MB"
+
+
 @dataclass(frozen=True)
 class UploadResult:
     """What became of one uploaded file: its source name as ``qa sources`` lists it, and
@@ -38,15 +51,11 @@ def check_uploads(
     from index.uploads import upload_name
 
     if not settings.uploads:
-        raise UploadRefused("Uploads are turned off here (QA_UPLOADS=false)")
+        raise UploadRefused(UPLOADS_OFF)
     if not files:
         raise UploadRefused("No files given: upload at least one .txt, .md, .html or .pdf file")
     if len(files) > settings.max_upload_files:
-        raise UploadRefused(
-            f"{len(files)} files at once; the limit is {settings.max_upload_files} "
-            "(QA_MAX_UPLOAD_FILES)"
-        )
-    limit = int(settings.max_upload_mb * 2**20)
+        raise UploadRefused(too_many(len(files), settings))
     refused: dict[int, UploadResult] = {}
     kept: set[str] = set()
     for at, (name, data) in enumerate(files):
@@ -56,9 +65,8 @@ def check_uploads(
             kept_as = name  # refused with its reason when saved
         if kept_as in kept:
             refused[at] = UploadResult(name, "", "failed", error=f"{kept_as}: given twice")
-        elif len(data) > limit:
-            error = f"{name}: larger than {settings.max_upload_mb:g} MB"
-            refused[at] = UploadResult(name, "", "failed", error=error)
+        elif len(data) > settings.max_upload_bytes:
+            refused[at] = UploadResult(name, "", "failed", error=too_large(name, settings))
         kept.add(kept_as)
     return refused
 

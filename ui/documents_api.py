@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from qa import Assistant, QAError, Settings, SourceError, StoreUnavailable
 from qa.errors import UploadRefused
+from qa.uploads import UPLOADS_OFF, too_many
 from ui.limits import RateLimit, check_upload_rate, client_key
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,9 @@ class Removed(BaseModel):
     chunks: int
 
 
-def body_limit(max_files: int, max_mb: float) -> int:
+def body_limit(settings: Settings) -> int:
     """The largest body an acceptable upload can need: every file at the size limit."""
-    return max_files * (int(max_mb * MB) + 1) + BODY_SLACK
+    return settings.max_upload_files * (settings.max_upload_bytes + 1) + BODY_SLACK
 
 
 def read_capped(upload: UploadFile, limit: int) -> bytes:
@@ -80,7 +81,7 @@ def documents_router(
     demand the login when QA_AUTH is set, ``problem`` is the model of a refusal, ``limit``
     counts uploads per client."""
     limit = limit or RateLimit(settings.uploads_per_minute)
-    max_body = body_limit(settings.max_upload_files, settings.max_upload_mb)
+    max_body = body_limit(settings)
 
     class DocumentsRoute(APIRoute):
         """Refuses a POST whose declared body no acceptable upload needs, before reading it."""
@@ -109,7 +110,7 @@ def documents_router(
     }
     if guards:
         common[401] = described("Missing or wrong user and password")
-    refused_off = described("Uploads are turned off here (QA_UPLOADS=false)")
+    refused_off = described(UPLOADS_OFF)
 
     @router.post(
         "/api/documents",
@@ -139,23 +140,17 @@ def documents_router(
         QA_MAX_UPLOAD_MB, fails alone with a one-line `error` while the others still index.
         The request is 200 whenever it was taken; each result says how its file fared."""
         if not settings.uploads:
-            raise refuse(
-                status.HTTP_403_FORBIDDEN, "Uploads are turned off here (QA_UPLOADS=false)"
-            )
+            raise refuse(status.HTTP_403_FORBIDDEN, UPLOADS_OFF)
         if not files:
             raise refuse(status.HTTP_422_UNPROCESSABLE_CONTENT, NO_FILES)
         if len(files) > settings.max_upload_files:
-            raise refuse(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"{len(files)} files at once; the limit is {settings.max_upload_files} "
-                "(QA_MAX_UPLOAD_FILES)",
-            )
+            raise refuse(status.HTTP_422_UNPROCESSABLE_CONTENT, too_many(len(files), settings))
         try:
             check_upload_rate(limit, client_key(request))
         except UploadRefused as exc:
             retry = {"Retry-After": str(int(limit.window))}
             raise refuse(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), **retry) from None
-        cap = int(settings.max_upload_mb * MB)
+        cap = settings.max_upload_bytes
         given = [(upload.filename or "", read_capped(upload, cap)) for upload in files]
         try:
             return [result.to_dict() for result in assistant.add_files(given)]

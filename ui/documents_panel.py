@@ -88,7 +88,7 @@ class Documents:
     def read(self, paths: Sequence[str]) -> list[tuple[str, bytes]]:
         """The uploaded files as (name, bytes), each read no further than the size limit (the
         core then reports one over it), and deleted from Gradio's upload cache."""
-        limit = int(self.settings.max_upload_mb * 2**20) + 1
+        limit = self.settings.max_upload_bytes + 1
         files = []
         for path in paths:
             file = Path(path)

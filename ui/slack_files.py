@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from qa.errors import UploadRefused
-from qa.uploads import UploadResult
+from qa.uploads import UploadResult, too_large, too_many
 from ui.slack_config import redact
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from qa import Assistant
+    from qa import Assistant, Settings
 
 DOWNLOAD_SECONDS = 30.0  # for each read from Slack's file server
 _CHUNK = 1 << 16
@@ -40,15 +40,12 @@ def index_shared(
     order. UploadRefused (before anything is downloaded) when there are too many."""
     settings = assistant.settings
     if len(files) > settings.max_upload_files:
-        raise UploadRefused(
-            f"{len(files)} files at once; the limit is {settings.max_upload_files} "
-            "(QA_MAX_UPLOAD_FILES)"
-        )
+        raise UploadRefused(too_many(len(files), settings))
     fetched: list[tuple[str, bytes]] = []
     slots: list[UploadResult | int] = []  # a failure, or the index of the fetched file
     for shared in files:
         try:
-            fetched.append(fetch(client, shared, settings.max_upload_mb))
+            fetched.append(fetch(client, shared, settings))
             slots.append(len(fetched) - 1)
         except FetchError as exc:
             slots.append(UploadResult(_name(shared), "", "failed", error=str(exc)))
@@ -56,9 +53,9 @@ def index_shared(
     return [added[slot] if isinstance(slot, int) else slot for slot in slots]
 
 
-def fetch(client: WebClient, shared: Mapping[str, Any], max_mb: float) -> tuple[str, bytes]:
+def fetch(client: WebClient, shared: Mapping[str, Any], settings: Settings) -> tuple[str, bytes]:
     """(file name, bytes) of one shared file: files.info for its name, size and download link,
-    refused before downloading when of a type qa does not read or larger than ``max_mb``;
+    refused before downloading when of a type qa does not read or over the size limit;
     FetchError with the reason."""
     from index.errors import DocumentError
     from index.uploads import upload_name
@@ -71,18 +68,17 @@ def fetch(client: WebClient, shared: Mapping[str, Any], max_mb: float) -> tuple[
         upload_name(name)  # a type qa does not read is refused before downloading
     except DocumentError as exc:
         raise FetchError(str(exc)) from None
-    max_bytes = int(max_mb * 2**20)
-    too_large = f"{name}: larger than {max_mb:g} MB"
+    max_bytes = settings.max_upload_bytes
     size = info.get("size")
     if isinstance(size, int) and size > max_bytes:
-        raise FetchError(too_large)
+        raise FetchError(too_large(name, settings))
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     if not url:
         kind = "an external file" if info.get("is_external") else "a file"
         raise FetchError(f"{name}: Slack gives no download link for it ({kind})")
     data = download(client, url, max_bytes, name, html_ok=_is_html(info, name))
     if data is None:
-        raise FetchError(too_large)
+        raise FetchError(too_large(name, settings))
     return name, data
 
 
