@@ -91,16 +91,21 @@ def parse_auth(auth: str) -> tuple[str, str] | None:
     return user, password
 
 
+def same_login(given: tuple[str, str] | None, credentials: tuple[str, str]) -> bool:
+    """Whether a (user, password) given matches the configured one, in constant time."""
+    return given is not None and all(
+        secrets.compare_digest(a.encode(), b.encode())
+        for a, b in zip(given, credentials, strict=True)
+    )
+
+
 def _guard(credentials: tuple[str, str]) -> Any:
     """A dependency that demands HTTP basic auth when credentials are configured."""
     basic = HTTPBasic(auto_error=False)
 
     def check(given: Annotated[HTTPBasicCredentials | None, Depends(basic)]) -> None:
-        ok = given is not None and all(
-            secrets.compare_digest(a.encode(), b.encode())
-            for a, b in zip((given.username, given.password), credentials, strict=True)
-        )
-        if not ok:
+        login = None if given is None else (given.username, given.password)
+        if not same_login(login, credentials):
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "Log in with the server's user and password (HTTP basic auth)",

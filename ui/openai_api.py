@@ -7,7 +7,6 @@ import binascii
 import json
 import logging
 import re
-import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
@@ -21,7 +20,13 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa import Answer, Assistant, Citation, QAError, QuestionError, Settings, StoreUnavailable
-from ui.http_api import ASK_CONCURRENCY, MAX_HISTORY_TURNS, MAX_TURN_CHARS, parse_auth
+from ui.http_api import (
+    ASK_CONCURRENCY,
+    MAX_HISTORY_TURNS,
+    MAX_TURN_CHARS,
+    parse_auth,
+    same_login,
+)
 
 log = logging.getLogger(__name__)
 
@@ -270,11 +275,7 @@ def check_auth(request: Request, credentials: tuple[str, str] | None) -> None:
     """Refused (401) unless auth is off or the request carries the configured user:password."""
     if credentials is None:
         return
-    given = _given(request.headers.get("authorization", ""))
-    if given is None or not all(
-        secrets.compare_digest(a.encode(), b.encode())
-        for a, b in zip(given, credentials, strict=True)
-    ):
+    if not same_login(_given(request.headers.get("authorization", "")), credentials):
         raise Refused(
             401,
             "Give the server's QA_AUTH user:password as the API key (or HTTP basic auth)",
