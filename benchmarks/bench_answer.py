@@ -96,6 +96,7 @@ def st_encode(model: Any) -> Any:
 
 def index_ours(store_dir: Path, source: Path) -> dict[str, Any]:
     from index import Embedder, Store, index_paths, open_client
+    from index.scan import live_chunks
 
     embedder = Embedder()
     embedder.encode(["warm up"])
@@ -105,7 +106,7 @@ def index_ours(store_dir: Path, source: Path) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     peak = peak_rss_mb()  # before sentence-transformers is loaded for the comparison below
     torch_used = "torch" in sys.modules
-    texts = [chunk.text for chunk in store.live_chunks()]
+    texts = [chunk.text for chunk in live_chunks(store)]
     figures = {
         "engine": embedder.backend,
         "torch_loaded": torch_used,
@@ -166,13 +167,13 @@ def warm_ours(store_dir: Path, asked: list[str]) -> dict[str, Any]:
 
     assistant = build_assistant(data_dir=store_dir, bundled=False)
     assistant.embedder.encode(["warm up"])
-    HybridSearch(assistant.library, assistant.embedder).corpus()  # imports, caches
+    HybridSearch(assistant.library, assistant.embedder).view()  # imports, caches
     tracemalloc.start()
-    corpus = HybridSearch(assistant.library, assistant.embedder).corpus()
+    view = HybridSearch(assistant.library, assistant.embedder).view()
     _now, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     figures = latencies(assistant.ask, asked)
-    return {**figures, "bm25_corpus_mb": peak / 2**20, "chunks": len(corpus.chunks)}
+    return {**figures, "bm25_corpus_mb": peak / 2**20, "chunks": view.lexicon.n}
 
 
 def warm_tutorial(store_dir: Path, asked: list[str]) -> dict[str, Any]:

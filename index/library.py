@@ -55,10 +55,21 @@ class Library:
             if self._store is None:
                 from index.opening import open_store
 
-                self._store = open_store(self.data_dir, self.url or None, self.collection)
-                if self.seed and not self._store.sources():
+                self._store = store = open_store(self.data_dir, self.url or None, self.collection)
+                records = store.sources()
+                if self.seed and not records:
                     self._index(self.seed, None, False)
+                elif any(record.terms < 0 for record in records):  # indexed by an older qa
+                    self._add_missing_postings(store)
             return self._store
+
+    def _add_missing_postings(self, store: Store) -> None:
+        from index.locking import write_lock
+        from index.scan import add_missing_postings
+
+        held = write_lock(self.data_dir) if not self.url else contextlib.nullcontext()
+        with held:
+            add_missing_postings(store)
 
     def close(self) -> None:
         """Release the store; the next call opens it again."""

@@ -27,6 +27,7 @@ class SourceRecord:
     digest: str
     chunks: int
     indexed_at: float
+    terms: int = -1  # its length in terms, for BM25; -1 when indexed before postings were kept
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,12 @@ class StoredChunk:
 
 def chunk_id(source: str, digest: str, chunk: Chunk) -> str:
     """A content-derived id: the same chunk of the same text always gets the same id."""
-    key = f"{source}\x00{digest}\x00{chunk.start}\x00{chunk.end}"
+    return span_id(source, digest, chunk.start, chunk.end)
+
+
+def span_id(source: str, digest: str, start: int, end: int) -> str:
+    """The id of the chunk at start:end of this version of a source."""
+    key = f"{source}\x00{digest}\x00{start}\x00{end}"
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
@@ -92,9 +98,10 @@ def chunk_metadata(
     return meta
 
 
-def source_metadata(write: Write, indexed_at: float) -> dict[str, Any]:
+def source_metadata(write: Write, indexed_at: float, terms: int) -> dict[str, Any]:
     """The manifest record of a written source, as Chroma metadata."""
     return {
+        "terms": terms,
         "source": write.document.source,
         "path": write.document.path,
         "digest": write.document.digest,
@@ -111,6 +118,7 @@ def source_record(meta: Any) -> SourceRecord:
         digest=str(meta["digest"]),
         chunks=int(meta.get("chunks", 0) or 0),
         indexed_at=float(meta.get("indexed_at", 0.0) or 0.0),
+        terms=int(meta.get("terms", -1)),
     )
 
 

@@ -6,13 +6,13 @@ import contextlib
 import hashlib
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.chunking import Chunk
 from index.client import (
+    CHROMA_FOLDER,
     DEFAULT_COLLECTION,
     broken_store_message,
     collection_gone,
@@ -22,6 +22,7 @@ from index.client import (
 from index.errors import StoreError
 from index.freshness import Snapshot, file_stamp, note_write
 from index.loading import SourceDocument
+from index.postings import LocalPostings, Postings, Row, ServerPostings, source_postings
 from index.records import (
     SourceRecord,
     StoredChunk,
@@ -60,10 +61,14 @@ class Store:
         reopen: Callable[[], ClientAPI] | None = None,
         folder: Path | None = None,
         url: str = "",
+        lexicon: Path | None = None,
     ):
         self.name = name
         self.folder = folder
         self.url = url
+        # a local store's postings file: in the Chroma folder, so a rebuilt folder brings its own
+        self.lexicon = lexicon or (Path(folder, CHROMA_FOLDER) if folder is not None else None)
+        self.postings: Postings | None = None
         self._reopen = reopen
         self._lock = threading.RLock()
         self._snapshot: Snapshot | None = None  # the last read; None after our own writes
@@ -83,6 +88,13 @@ class Store:
             else:  # never create: a rebuild may be about to rename its collections in
                 self.chunks = client.get_collection(chunks, embedding_function=None)
                 self.manifest = client.get_collection(manifest, embedding_function=None)
+            if self.postings is not None:
+                self.postings.close()
+            self.postings = (
+                LocalPostings(self.lexicon, self.name)
+                if self.lexicon is not None
+                else ServerPostings(client, self.name)
+            )
         except Exception as exc:
             if self.folder is not None:
                 raise StoreError(broken_store_message(self.folder, exc)) from None
@@ -101,6 +113,8 @@ class Store:
         """Release the Chroma client (a local folder's files are closed)."""
         close = getattr(self.client, "close", None)  # Client has it; ClientAPI does not say so
         with self._lock, contextlib.suppress(Exception):
+            if self.postings is not None:
+                self.postings.close()
             if close is not None:
                 close()
 
@@ -149,37 +163,6 @@ class Store:
             raise StoreError(f"No source named '{source}' in the index")
         return str(documents[0])
 
-    def live_chunks(self, records: Sequence[SourceRecord] | None = None) -> list[StoredChunk]:
-        """Every chunk of every source in the manifest (or in records), in source order.
-
-        The collection is read a page at a time. Another process writing meanwhile shifts the
-        pages, so a chunk can be missed or read twice: chunks are kept once by id, and a source
-        whose count comes out short is read again on its own.
-        """
-        if records is None:
-            records = self.sources()
-        expected = {(r.source, r.digest): r.chunks for r in records}
-        found: dict[str, StoredChunk] = {}
-        counts: Counter[tuple[str, str]] = Counter()
-
-        def keep(page: Any) -> None:
-            for cid, text, meta in zip(
-                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False
-            ):
-                key = (str(meta.get("source")), str(meta.get("digest")))
-                if key in expected and cid not in found:
-                    found[cid] = stored_chunk(cid, text, meta)
-                    counts[key] += 1
-
-        for page in self._pages(["documents", "metadatas"]):
-            keep(page)
-        for (source, digest), count in expected.items():
-            if counts[(source, digest)] < count:
-                where = {"$and": [{"source": source}, {"digest": digest}]}
-                for page in self._pages(["documents", "metadatas"], where):
-                    keep(page)
-        return sorted(found.values(), key=lambda chunk: (chunk.source, chunk.start))
-
     def query(
         self, vector: Sequence[float], k: int, live: set[tuple[str, str]] | None = None
     ) -> list[tuple[StoredChunk, float]]:
@@ -210,28 +193,27 @@ class Store:
                 out.append((stored_chunk(cid, text, meta), 1.0 - float(distance)))
         return out[:k]
 
-    def nearest(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the n chunks nearest to vector, live or not: the
-        ids alone, for a caller that holds the live chunks (much less to read than query)."""
-        got = self._call(
-            lambda: self.chunks.query(
-                query_embeddings=_matrix([vector]), n_results=n, include=["distances"]
-            )
-        )
-        distances = (got["distances"] or [[]])[0]
-        return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], distances, strict=False)]
+    def postings_of(
+        self, terms: Sequence[str], live: set[tuple[str, str]], data: bool = True
+    ) -> list[Row]:
+        """The live postings rows of these terms (their counts alone unless ``data``)."""
+        return list(self._call(lambda: self._postings.find(terms, live, data)))
 
-    def vectors(self, ids: Sequence[str]) -> dict[str, NDArray[np.float32]]:
-        """The stored vectors of the chunks with these ids (those that exist)."""
+    def fetch(self, ids: Sequence[str]) -> dict[str, tuple[StoredChunk, NDArray[np.float32]]]:
+        """The chunks with these ids (those that exist), each with its stored vector."""
         import numpy as np
 
         if not ids:
             return {}
-        got = self._call(lambda: self.chunks.get(ids=list(ids), include=["embeddings"]))
+        got = self._call(
+            lambda: self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        )
         rows = got["embeddings"] if got["embeddings"] is not None else []
         return {
-            cid: np.asarray(row, dtype=np.float32)
-            for cid, row in zip(got["ids"], rows, strict=False)
+            cid: (stored_chunk(cid, text, meta), np.asarray(row, dtype=np.float32))
+            for cid, text, meta, row in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], rows, strict=False
+            )
         }
 
     def count(self) -> int:
@@ -267,6 +249,15 @@ class Store:
                 sentences = w.sentence_vectors[n] if w.sentence_vectors else None
                 metadatas.append(chunk_metadata(w.document, chunk, now, sentences))
             vectors.extend(w.vectors)
+        lengths = []  # every new version's postings go first too: invisible until its record is
+        for w in writes:
+            rows, length = source_postings(w.chunks)
+            self._call(
+                lambda w=w, rows=rows: self._postings.write(
+                    w.document.source, w.document.digest, rows, now
+                )
+            )
+            lengths.append(length)
         for at in range(0, len(ids), _PAGE):
             self._call(
                 lambda at=at: self.chunks.upsert(
@@ -276,7 +267,9 @@ class Store:
                     embeddings=_matrix(vectors[at : at + _PAGE]),
                 )
             )
-        records: Any = [source_metadata(w, now) for w in writes]
+        records: Any = [
+            source_metadata(w, now, length) for w, length in zip(writes, lengths, strict=True)
+        ]
         self._call(
             lambda: self.manifest.upsert(
                 ids=[source_id(w.document.source) for w in writes],
@@ -291,7 +284,16 @@ class Store:
                     "$and": [{"source": w.document.source}, {"digest": {"$ne": w.document.digest}}]
                 }
                 self._call(lambda stale=stale: self.chunks.delete(where=stale))
+                self._call(lambda w=w: self._postings.remove(w.document.source, w.document.digest))
         self._snapshot = None  # this client wrote it, so it sees it: no reopen
+        note_write()
+
+    def record_postings(self, record: SourceRecord, rows: dict[str, bytes], terms: int) -> None:
+        """Add the postings of a source indexed before they were kept, then its length."""
+        self._call(lambda: self._postings.write(record.source, record.digest, rows, time.time()))
+        meta: Any = {**record.__dict__, "terms": terms}
+        self._call(lambda: self.manifest.update(ids=[source_id(record.source)], metadatas=[meta]))
+        self._snapshot = None
         note_write()
 
     def remove(self, source: str) -> bool:
@@ -301,6 +303,7 @@ class Store:
             return False
         self._call(lambda: self.manifest.delete(ids=[source_id(source)]))
         self._call(lambda: self.chunks.delete(where={"source": source}))
+        self._call(lambda: self._postings.remove(source))
         self._snapshot = None
         note_write()
         return True
@@ -324,16 +327,22 @@ class Store:
             suspects = {"$or": [{"source": {"$nin": sources}}, {"digest": {"$nin": digests}}]}
         cutoff = time.time() - min_age
         orphans: list[str] = []
-        for page in self._pages(["metadatas"], suspects):
+        for page in self.pages(["metadatas"], suspects):
             for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
                 old = float(meta.get("written_at", 0.0) or 0.0) <= cutoff
                 if (meta.get("source"), meta.get("digest")) not in live and old:
                     orphans.append(cid)
         for at in range(0, len(orphans), _PAGE):
             self._call(lambda at=at: self.chunks.delete(ids=orphans[at : at + _PAGE]))
+        self._call(lambda: self._postings.drop_orphans(live, cutoff))
         return len(orphans)
 
-    def _pages(self, include: Include, where: Any = None) -> Iterator[Any]:
+    @property
+    def _postings(self) -> Postings:
+        assert self.postings is not None  # set by _attach
+        return self.postings
+
+    def pages(self, include: Include, where: Any = None) -> Iterator[Any]:
         """The chunks (those matching ``where``, if given) as Chroma get results, _PAGE a time."""
         offset = 0
         while True:

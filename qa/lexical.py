@@ -1,68 +1,39 @@
-"""Words, stems and BM25: the lexical half of hybrid retrieval."""
+"""Words, stems and BM25: the lexical half of hybrid retrieval, over the postings on disk."""
 
 from __future__ import annotations
 
-import functools
 import math
+import threading
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from index.records import span_id
+from index.terms import stem, terms, text_terms
 from index.words import STOPWORDS, words
 
-__all__ = ["BM25", "STOPWORDS", "stem", "terms", "words"]
+if TYPE_CHECKING:
+    from index import SourceRecord, Store
+    from index.postings import Row
+
+__all__ = ["BM25", "STOPWORDS", "LexicalIndex", "Lexicon", "stem", "terms", "words"]
+K1, B = 1.2, 0.75
 
 
-@functools.lru_cache(maxsize=1 << 18)
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to match plurals, tenses and possessives."""
-    if word.endswith("'s"):
-        word = word[:-2]
-    if len(word) <= 3 or word.isdigit():
-        return word
-    for suffix, keep in (
-        ("ational", "ate"),
-        ("ization", "ize"),
-        ("isation", "ize"),
-        ("ising", "ize"),
-        ("izing", "ize"),
-        ("ised", "ize"),
-        ("ized", "ize"),
-        ("ies", "y"),
-        ("ied", "y"),
-        ("ness", ""),
-        ("ments", "ment"),
-        ("ings", ""),
-        ("ing", ""),
-        ("edly", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("s", ""),
-        ("ly", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            if suffix == "es" and not word.endswith(("ches", "shes", "sses", "xes", "zes")):
-                return word[:-1]
-            return word[: len(word) - len(suffix)] + keep
-    return word
+class Lexicon(Protocol):
+    """What the readers ask of the corpus's words: how rare each is, and whether it is used."""
 
-
-def terms(text: str) -> list[str]:
-    """Stemmed content words of text, in order, stopwords removed."""
-    return list(_terms(text))
-
-
-# the same candidate sentences come back question after question
-@functools.lru_cache(maxsize=1 << 15)
-def _terms(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in words(text) if w not in STOPWORDS)
+    @property
+    def unseen_idf(self) -> float: ...
+    def idf(self, term: str) -> float: ...
+    def knows(self, term: str) -> bool: ...
 
 
 class BM25:
-    """Okapi BM25 over a fixed list of texts, with the corpus statistics kept for reuse.
+    """Okapi BM25 over a fixed list of texts held in memory, with the corpus statistics kept
+    for reuse: what LexicalIndex computes from the postings on disk, for a list of texts.
 
     The postings are kept in one compact layout: the texts holding the term of row r are
     ``doc_ids[offsets[r]:offsets[r + 1]]`` (ascending), and ``weights`` holds, for the same
@@ -70,12 +41,12 @@ class BM25:
     query is then one vector addition per query term.
     """
 
-    def __init__(self, texts: Iterable[str], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, texts: Iterable[str], k1: float = K1, b: float = B) -> None:
         self.k1, self.b = k1, b
         tokens: list[str] = []  # every text's terms, one text after another
         lengths: list[int] = []
         for text in texts:
-            doc = _terms(text)
+            doc = text_terms(text)
             tokens.extend(doc)
             lengths.append(len(doc))
         n = len(lengths)
@@ -138,3 +109,88 @@ class BM25:
             found, found_scores = found[keep], found_scores[keep]
         order = np.lexsort((found, -found_scores))
         return list(zip(found[order].tolist(), found_scores[order].tolist(), strict=True))
+
+
+class LexicalIndex:
+    """Okapi BM25 over a store's postings on disk, for one index generation.
+
+    It reads only the rows of the terms asked, yet gives the scores of BM25 over every live
+    chunk, bit for bit, in its order: the corpus statistics come from the manifest (chunk
+    counts and lengths in terms), the document frequencies from the rows, cached for the
+    generation; equal scores go by (source, start), the order BM25's texts are listed in.
+    """
+
+    def __init__(
+        self, store: Store, records: Sequence[SourceRecord], k1: float = K1, b: float = B
+    ) -> None:
+        self.store, self.k1, self.b = store, k1, b
+        self.live = {(r.source, r.digest) for r in records}
+        self.n = sum(r.chunks for r in records)
+        self.avg_length = sum(r.terms for r in records) / self.n if self.n else 1.0
+        self.unseen_idf = math.log(1 + (self.n + 0.5) / 0.5)
+        self._order = {source: i for i, source in enumerate(sorted(s for s, _d in self.live))}
+        self._digest = dict(self.live)
+        self._df: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def learn(self, asked: Iterable[str]) -> None:
+        """Read the document frequencies of these terms, in one call, for later idf/knows."""
+        with self._lock:
+            new = [t for t in dict.fromkeys(asked) if t not in self._df]
+        if new:
+            self._count(new, self.store.postings_of(new, self.live, data=False))
+
+    def idf(self, term: str) -> float:
+        self.learn([term])
+        count = self._df[term]
+        return math.log(1 + (self.n - count + 0.5) / (count + 0.5)) if count else self.unseen_idf
+
+    def knows(self, term: str) -> bool:
+        self.learn([term])
+        return self._df[term] > 0
+
+    def top(self, query_terms: Sequence[str], k: int) -> list[tuple[str, float]]:
+        """The k best (chunk id, score) pairs for the query terms, best first (see BM25.top)."""
+        asked = list(dict.fromkeys(query_terms))  # distinct, in a fixed order
+        if not asked or k <= 0:
+            return []
+        rows = self.store.postings_of(asked, self.live)
+        self._count(asked, rows)
+        keys, ends, parts = [], [], []
+        k1, b = self.k1, self.b
+        for term in asked:  # the terms' contributions in BM25.top's order, so sums are equal
+            held = [row for row in rows if row.term == term]
+            if not held:
+                continue
+            idf = self.idf(term)
+            for row in held:
+                entries = row.entries()
+                tf = entries[:, 3].astype(np.int64)
+                length = entries[:, 2].astype(np.float64)
+                norm = tf + k1 * (1 - b + b * length / self.avg_length)
+                parts.append(idf * (tf * (k1 + 1) / norm))
+                keys.append(self._order[row.source] * (1 << 32) + entries[:, 0].astype(np.int64))
+                ends.append(entries[:, 1])
+        if not parts:
+            return []
+        every = np.concatenate(keys)
+        found, first, where = np.unique(every, return_index=True, return_inverse=True)
+        scores = np.zeros(len(found))
+        np.add.at(scores, where, np.concatenate(parts))  # in order: term by term, as BM25.top
+        keep = np.flatnonzero(scores > 0)
+        order = keep[np.lexsort((found[keep], -scores[keep]))][:k]
+        sources = sorted(self._order)
+        every_end = np.concatenate(ends)
+        out = []
+        for i in order.tolist():
+            source = sources[int(found[i]) >> 32]
+            start, end = int(found[i]) & 0xFFFFFFFF, int(every_end[first[i]])
+            out.append((span_id(source, self._digest[source], start, end), float(scores[i])))
+        return out
+
+    def _count(self, asked: Sequence[str], rows: Sequence[Row]) -> None:
+        counts = dict.fromkeys(asked, 0)
+        for row in rows:
+            counts[row.term] += row.count
+        with self._lock:
+            self._df.update(counts)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from qa.answer import Answer, strip_markers
 from qa.candidate_vectors import CandidateVectors
 from qa.conversation import referents, search_query
-from qa.lexical import terms
+from qa.lexical import stem, terms, words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,16 +51,17 @@ class Pipeline:
         else:
             encoded = self.embedder.encode(texts)
         vectors = dict(zip(texts, encoded, strict=True))
-        corpus = self.search.corpus()
-        found = candidates(self.search.search(query, vectors[query], corpus))
+        view = self.search.view()
+        view.lexicon.learn(question_terms(question))  # what the readers look up, in one read
+        found = candidates(self.search.search(query, vectors[query], view))
         ranking = score_candidates(
             question,
             query,
             found,
             vectors[question],
-            self.vectors(found, window=False, generation=corpus.generation),
-            self.vectors(found, window=True, generation=corpus.generation),
-            corpus.bm25,
+            self.vectors(found, window=False, generation=view.generation),
+            self.vectors(found, window=True, generation=view.generation),
+            view.lexicon,
             self.embedder.words.vectors,
             [strip_markers(answer) for _q, answer in history],
         )
@@ -80,3 +81,9 @@ class Pipeline:
             encoded = pool.submit(self.embedder.encode, texts)
             self.library.store  # noqa: B018 - opens the store meanwhile
             return encoded.result()
+
+
+def question_terms(question: str) -> list[str]:
+    """The terms and words of a question, as the readers look them up in the lexicon."""
+    said = words(question)
+    return [*terms(question), *said, *(stem(word) for word in said)]

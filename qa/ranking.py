@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from qa.candidates import FEATURES, Candidate, window
 from qa.choosing import _TRIMMABLE, clause_scores
-from qa.lexical import BM25
+from qa.lexical import Lexicon
 from qa.reading.cross import PairReader, question_text
 from qa.reading.features import sentence_features, support_features
 from qa.reading.model import Reader, load_reader
@@ -27,7 +27,7 @@ def score_candidates(
     question_vector: NDArray[np.float32],
     sentence_vectors: NDArray[np.float32],
     window_vectors: NDArray[np.float32],
-    bm25: BM25,
+    bm25: Lexicon,
     embed_words: WordEmbedder,
     previous_answers: Sequence[str] = (),
     reader: Reader | None = None,
@@ -69,7 +69,7 @@ class Ranking:
     query: str
     ranked: tuple[Candidate, ...]
     matcher: WordMatch
-    bm25: BM25
+    bm25: Lexicon
 
     def __post_init__(self) -> None:
         # the sentences an answer can be cut from (see with_trimmed_runner_up) get their clauses

@@ -11,7 +11,7 @@ import numpy as np
 
 from index import Embedder, StoredChunk
 from index.library import Library
-from qa.lexical import BM25, terms
+from qa.lexical import LexicalIndex, terms
 
 RRF_K = 60
 
@@ -32,21 +32,20 @@ def fuse(dense: Sequence[str], lexical: Sequence[str], k: int) -> list[tuple[str
 
 
 @dataclass(frozen=True)
-class Corpus:
-    """The live chunks of one index generation, with their BM25 index."""
+class View:
+    """What one index generation is searched in: its lexical index over the live sources."""
 
     generation: str
-    chunks: tuple[StoredChunk, ...]
-    bm25: BM25
-    by_id: dict[str, StoredChunk]
+    lexicon: LexicalIndex
 
 
 class HybridSearch:
     """Reciprocal-rank fusion of Chroma's nearest chunks and BM25's best chunks.
 
-    The BM25 side is built once per process and index generation, from the chunks in the
-    store, and rebuilt only when the manifest changes (another process indexed something).
-    LangChain's view of it is ``qa.chain.HybridRetriever``.
+    Neither side holds the corpus: Chroma finds the nearest live chunks, the lexical index
+    reads the postings of the query's terms from disk, and the fused best are fetched by id.
+    A view is kept per index generation, and made anew when the manifest changes (another
+    process indexed something). LangChain's view of it is ``qa.chain.HybridRetriever``.
     """
 
     def __init__(self, library: Library, embedder: Embedder, k: int = 6, candidates: int = 20):
@@ -54,22 +53,20 @@ class HybridSearch:
         self.embedder = embedder
         self.k = k
         self.candidates = candidates
-        self._corpus: Corpus | None = None
+        self._view: View | None = None
         self._lock = threading.Lock()
 
-    def corpus(self) -> Corpus:
-        """The current corpus, rebuilt when the store's manifest has changed."""
+    def view(self) -> View:
+        """The current generation's view, made anew when the store's manifest has changed."""
         store = self.library.store
         records, generation = store.snapshot()
         with self._lock:
-            if self._corpus is None or self._corpus.generation != generation:
-                chunks = tuple(store.live_chunks(records))
-                by_id = {c.id: c for c in chunks}
-                self._corpus = Corpus(generation, chunks, BM25(c.text for c in chunks), by_id)
-            return self._corpus
+            if self._view is None or self._view.generation != generation:
+                self._view = View(generation, LexicalIndex(store, records))
+            return self._view
 
     def search(
-        self, query: str, vector: Any = None, corpus: Corpus | None = None, k: int | None = None
+        self, query: str, vector: Any = None, view: View | None = None, k: int | None = None
     ) -> list[tuple[StoredChunk, float, float]]:
         """(chunk, fused score, dense similarity) for the best k chunks, best first.
 
@@ -77,25 +74,20 @@ class HybridSearch:
         candidates from each side, so that up to k chunks can come back."""
         pool = self.candidates if k is None else max(self.candidates, k)
         k = self.k if k is None else k
-        corpus = corpus or self.corpus()
-        if not corpus.chunks:
+        view = view or self.view()
+        if not view.lexicon.n:
             return []
         if vector is None:
             vector = self.embedder.encode([query])[0]
-        # Chroma gives ids only: the chunks are in memory; ids the corpus lacks are stale
         store = self.library.store
-        nearest = store.nearest(vector, pool * 2 + 8)
-        dense = [(cid, sim) for cid, sim in nearest if cid in corpus.by_id][:pool]
-        lexical = [corpus.chunks[i].id for i, _ in corpus.bm25.top(terms(query), pool)]
-        fused = fuse([cid for cid, _sim in dense], lexical, k)
-        best = [cid for cid, _score in fused]
-        similarity = dict(dense)
-        found = store.vectors([cid for cid in best if cid not in similarity])
-        for cid, row in found.items():  # BM25's finds: their stored vectors
+        dense = store.query(vector, pool, view.lexicon.live)
+        lexical = view.lexicon.top(terms(query), pool)
+        fused = fuse([chunk.id for chunk, _sim in dense], [cid for cid, _ in lexical], k)
+        chunks = {chunk.id: chunk for chunk, _sim in dense}
+        similarity = {chunk.id: sim for chunk, sim in dense}
+        wanted = [cid for cid, _score in fused if cid not in chunks]
+        for cid, (chunk, row) in store.fetch(wanted).items():  # BM25's finds, by id
+            chunks[cid] = chunk
             similarity[cid] = float(row @ np.asarray(vector, dtype=np.float32))
-        missing = [cid for cid in best if cid not in similarity]
-        if missing:
-            vectors = self.embedder.encode([corpus.by_id[cid].text for cid in missing])
-            for cid, row in zip(missing, vectors, strict=True):
-                similarity[cid] = float(np.dot(row, vector))
-        return [(corpus.by_id[cid], score, similarity[cid]) for cid, score in fused]
+        # a chunk gone since the view was made (its source replaced meanwhile) is left out
+        return [(chunks[cid], score, similarity[cid]) for cid, score in fused if cid in chunks]

@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Sequence
 
-from qa.lexical import BM25, STOPWORDS, stem, terms, words
+from qa.lexical import STOPWORDS, Lexicon, stem, terms, words
 from qa.reading.kinds import _STRICT_QUANTITY, _STRICT_TIME, _STRICT_YEAR
 from qa.reading.question import (
     _DURATION_QUESTION,
@@ -118,7 +118,7 @@ def coverage(weights: dict[str, float], text_terms: set[str]) -> float:
     return sum(w for t, w in weights.items() if t in text_terms) / total
 
 
-def unknown_names(question: str, bm25: BM25) -> float:
+def unknown_names(question: str, bm25: Lexicon) -> float:
     """Share of the question's names and numbers found nowhere in the corpus."""
     names = question_names(question)
     if not names:
@@ -126,20 +126,20 @@ def unknown_names(question: str, bm25: BM25) -> float:
     return sum(1 for name in names if not bm25.knows(name)) / len(names)
 
 
-def terms_unknown(question: str, bm25: BM25) -> float:
+def terms_unknown(question: str, bm25: Lexicon) -> float:
     """Weighted share of the question's content words that the corpus never uses."""
     asked = key_terms(question, bm25)
     total = sum(asked.values())
     return sum(w for t, w in asked.items() if not bm25.knows(t)) / total if total else 0.0
 
 
-def focus_unknown(question: str, bm25: BM25) -> float:
+def focus_unknown(question: str, bm25: Lexicon) -> float:
     """Share of the words naming what the question asks about that the corpus never uses."""
     focus = topic_terms(question)
     return sum(1 for t in focus if not bm25.knows(t)) / len(focus) if focus else 0.0
 
 
-def rare_missing(question: str, text: str, bm25: BM25) -> float:
+def rare_missing(question: str, text: str, bm25: Lexicon) -> float:
     """The rarest (highest-idf) question word absent from text, as a share of the top idf."""
     present = set(terms(text))
     missing = [bm25.idf(t) for t in key_terms(question, bm25) if not _fuzzy_in(t, present)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.candidates import FEATURES, Candidate, neighbourhood, window
-from qa.lexical import BM25, terms
+from qa.lexical import Lexicon, terms
 from qa.reading.evidence import (
     answer_type_ok,
     coverage,
@@ -88,7 +88,7 @@ def sentence_features(
 
 
 def support_features(
-    ranked: list[Candidate], question: str, bm25: BM25, matcher: WordMatch
+    ranked: list[Candidate], question: str, bm25: Lexicon, matcher: WordMatch
 ) -> tuple[float, ...]:
     """What the decline model looks at: how well the best sentence matches the question."""
     best = ranked[0]

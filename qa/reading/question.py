@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from qa.lexical import BM25, STOPWORDS, stem, terms, words
+from qa.lexical import STOPWORDS, Lexicon, stem, terms, words
 from qa.reading.kinds import _DURATION_EVIDENCE, _QUANTITY_EVIDENCE, _TIME_EVIDENCE, _YEAR_EVIDENCE
 
 _TIME_QUESTION = re.compile(
@@ -101,7 +101,7 @@ def _focus_terms(question: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in found)
 
 
-def key_terms(question: str, bm25: BM25) -> dict[str, float]:
+def key_terms(question: str, bm25: Lexicon) -> dict[str, float]:
     """The question's content terms with their weights (rarer words weigh more)."""
     out: dict[str, float] = {}
     for term in terms(question):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.lexical import BM25, STOPWORDS, stem, words
+from qa.lexical import STOPWORDS, Lexicon, stem, words
 from qa.reading.question import focus_terms, key_terms
 
 
@@ -18,7 +18,9 @@ class WordMatch:
     with the nearest text word, so "Paris" partly matches "France" and "GDP" matches nothing.
     """
 
-    def __init__(self, question: str, texts: Sequence[str], embed_words: WordEmbedder, bm25: BM25):
+    def __init__(
+        self, question: str, texts: Sequence[str], embed_words: WordEmbedder, bm25: Lexicon
+    ):
         self.asked = key_terms(question, bm25)
         self._matched: dict[str, NDArray[np.float32]] = {}  # text -> matches(text)
         pairs = [(stem(w), w) for w in words(question) if w not in STOPWORDS]

@@ -10,6 +10,7 @@ import pytest
 from index import Store, index_paths, open_client
 from index.chunking import chunk_text
 from index.loading import load_document
+from index.scan import live_chunks
 
 
 @pytest.fixture
@@ -44,9 +45,9 @@ def test_changed_file_replaces_its_old_chunks(store: Store, embedder, tmp_path: 
     (docs / "a.txt").write_text("Alpha is now a dim star.", encoding="utf-8")
     report = index_paths(store, embedder, [docs])
     assert report.updated == ["a.txt"] and report.unchanged == ["b.md"]
-    texts = [c.text for c in store.live_chunks() if c.source == "a.txt"]
+    texts = [c.text for c in live_chunks(store) if c.source == "a.txt"]
     assert texts == ["Alpha is now a dim star."]
-    assert store.count() == len(store.live_chunks())  # old chunks are gone, not hidden
+    assert store.count() == len(live_chunks(store))  # old chunks are gone, not hidden
     assert store.source_text("a.txt") == "Alpha is now a dim star."
 
 
@@ -55,8 +56,8 @@ def test_remove_drops_source_and_chunks(store: Store, embedder, tmp_path: Path) 
     assert store.remove("a.txt")
     assert not store.remove("a.txt")
     assert [r.source for r in store.sources()] == ["b.md"]
-    assert {c.source for c in store.live_chunks()} == {"b.md"}
-    assert store.count() == len(store.live_chunks())
+    assert {c.source for c in live_chunks(store)} == {"b.md"}
+    assert store.count() == len(live_chunks(store))
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(
@@ -84,7 +85,7 @@ def test_two_files_under_one_name_are_refused_not_merged(
     assert name == "README.md" and "already indexed under this name" in reason
     again = index_paths(store, embedder, [tmp_path / "beta"])  # a later run: refused too
     assert again.failed and not again.updated
-    assert [c.text for c in store.live_chunks()] == ["Project alpha is run by Ingrid Solberg."]
+    assert [c.text for c in live_chunks(store)] == ["Project alpha is run by Ingrid Solberg."]
 
     both = index_paths(store, embedder, [tmp_path])  # from their common folder: two names
     assert both.added == ["alpha/README.md", "beta/README.md"] and not both.failed
@@ -98,7 +99,7 @@ def test_drop_orphans_deletes_only_old_unreferenced_chunks(
     store: Store, embedder, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     index_paths(store, embedder, [_docs(tmp_path / "docs")])
-    live = store.live_chunks()
+    live = live_chunks(store)
     stranded = {  # chunks of writes that stopped before their manifest record
         "never-committed": ("c.txt", "d" * 64, 0.0),  # a new source
         "newer-version": ("a.txt", "e" * 64, 0.0),  # a live source, an unknown digest
@@ -118,7 +119,7 @@ def test_drop_orphans_deletes_only_old_unreferenced_chunks(
 
     left = set(store.chunks.get(include=[])["ids"])
     assert left == {c.id for c in live} | {"just-written"}
-    assert store.live_chunks() == live
+    assert live_chunks(store) == live
 
 
 def test_interrupted_write_is_invisible_and_cleaned_up(
@@ -126,7 +127,7 @@ def test_interrupted_write_is_invisible_and_cleaned_up(
 ) -> None:  # type: ignore[no-untyped-def]
     docs = _docs(tmp_path / "docs")
     index_paths(store, embedder, [docs])
-    before = store.live_chunks()
+    before = live_chunks(store)
     # A write that stopped after its chunks but before its manifest record: chunks of a
     # newer version of a.txt sit in the collection, unreferenced.
     (docs / "a.txt").write_text("Alpha exploded last year.", encoding="utf-8")
@@ -148,13 +149,13 @@ def test_interrupted_write_is_invisible_and_cleaned_up(
         ],
         embeddings=embedder.embed_documents([c.text for c in chunks]),
     )
-    assert store.live_chunks() == before  # readers never see the half-written version
+    assert live_chunks(store) == before  # readers never see the half-written version
     vector = embedder.embed_query("Alpha exploded")
     assert all(not c.id.startswith("orphan") for c, _ in store.query(vector, 10))
     report = index_paths(store, embedder, [docs])  # the rerun finishes the job
     assert report.updated == ["a.txt"]
-    assert store.count() == len(store.live_chunks())
-    assert [c.text for c in store.live_chunks() if c.source == "a.txt"] == [
+    assert store.count() == len(live_chunks(store))
+    assert [c.text for c in live_chunks(store) if c.source == "a.txt"] == [
         "Alpha exploded last year."
     ]
 

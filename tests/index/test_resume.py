@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from index import Store, index_paths, open_client
+from index.scan import live_chunks
 
 DOCUMENTS = 60
 TIMEOUT = 900
@@ -85,7 +86,7 @@ def kill_when_files_done(proc: subprocess.Popen[bytes], files: int) -> str:
 
 
 def snapshot(store: Store) -> dict[str, Any]:
-    chunks = store.live_chunks()
+    chunks = live_chunks(store)
     return {
         "sources": [(r.source, r.digest, r.chunks) for r in store.sources()],
         "ids": sorted(c.id for c in chunks),

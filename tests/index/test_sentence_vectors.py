@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from index import Store, index_paths
+from index.scan import live_chunks
 from index.vectors import pack, unpack, windows
 
 TEXT = (
@@ -46,14 +47,14 @@ def test_each_chunk_stores_its_sentences_vectors(
     (docs / "stars.txt").write_text(TEXT, encoding="utf-8")
     store = Store(store_client(), backend["collection"])
     index_paths(store, embedder, [docs])
-    chunks = Store(store_client(), backend["collection"]).live_chunks()
+    chunks = live_chunks(Store(store_client(), backend["collection"]))
     assert len(chunks) == 2
     for chunk in chunks:
         stored = chunk.sentence_vectors()
         sentences = [chunk.text[s - chunk.start : e - chunk.start] for s, e in chunk.sentences]
         assert stored is not None and stored.shape == (len(sentences), embedder.dimension)
         assert np.abs(stored - embedder.encode(sentences)).max() < 2e-3
-        got = store.vectors([chunk.id])[chunk.id]
+        got = store.fetch([chunk.id])[chunk.id][1]
         assert np.abs(got - embedder.encode([chunk.text])[0]).max() < 1e-5
     hits = store.query(embedder.encode(["Which planet has two moons?"])[0], 1)
     assert hits[0][0].text.startswith("Beta is a quiet planet")
@@ -65,7 +66,7 @@ def test_chunks_of_one_or_cut_sentences_keep_one_vector_each(
 ) -> None:
     (tmp_path / "one.txt").write_text(text, encoding="utf-8")
     index_paths(store, embedder, [tmp_path / "one.txt"])
-    for chunk in store.live_chunks():
+    for chunk in live_chunks(store):
         stored = chunk.sentence_vectors()
         assert stored is not None and len(stored) == len(chunk.sentences)
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from index import Store, index_paths
+from index.scan import live_chunks
 from qa import StoreUnavailable, build_assistant
 from qa.cli import main
 from tests.index.conftest import unique_collection
@@ -45,7 +46,7 @@ def test_another_client_sees_what_was_written(
     index_paths(store, embedder, [_docs(tmp_path / "docs")])
     again = Store(store_client(), backend["collection"])
     assert [r.source for r in again.sources()] == ["a.txt", "b.md"]
-    assert again.live_chunks() == store.live_chunks()
+    assert live_chunks(again) == live_chunks(store)
     assert again.generation() == store.generation()
     best, similarity = again.query(embedder.embed_query("a planet with two moons"), 1)[0]
     assert best.source == "b.md" and similarity > 0.5
@@ -62,7 +63,7 @@ def test_collections_sharing_a_store_stay_apart(
     index_paths(second, embedder, [docs / "b.md"])
     assert [r.source for r in first.sources()] == ["a.txt"]
     assert [r.source for r in second.sources()] == ["b.md"]
-    assert {c.source for c in second.live_chunks()} == {"b.md"}
+    assert {c.source for c in live_chunks(second)} == {"b.md"}
     assert all(c.source == "b.md" for c, _ in second.query(embedder.embed_query("Alpha"), 5))
     assert first.remove("a.txt") and second.sources()
 
@@ -84,12 +85,12 @@ def test_assistant_sees_a_source_another_process_indexed(
     backend: dict[str, Any], tmp_path: Path
 ) -> None:
     reader = build_assistant(**backend)
-    assert reader.ask(HEADLINE).answered  # builds the BM25 corpus of this generation
-    before = reader.pipeline.search.corpus().generation
+    assert reader.ask(HEADLINE).answered  # makes the view of this generation
+    before = reader.pipeline.search.view().generation
     writer = build_assistant(**backend)
     writer.index([_docs(tmp_path / "docs")])
     answer = reader.ask("Which planet has two moons?")
-    assert reader.pipeline.search.corpus().generation != before
+    assert reader.pipeline.search.view().generation != before
     assert answer.answered
     assert any(c.source == "b.md" and "two moons" in c.text for c in answer.citations)
 
@@ -147,11 +148,16 @@ def on_server(url: str, tmp_path: Path, prefix: str) -> tuple[dict[str, Any], st
 
 
 def only_live_collections(url: str, name: str) -> bool:
-    """The store's two collections are there, and no aside copy of them is left."""
+    """The store's collections (chunks, manifest, postings) are there, and no aside copy of
+    them is left."""
     from index import open_client
 
     found = {c.name for c in open_client(url=url).list_collections()}
-    return {other for other in found if other.split("__")[0] == name} == {name, f"{name}__sources"}
+    return {other for other in found if other.split("__")[0] == name} == {
+        name,
+        f"{name}__sources",
+        f"{name}__terms",
+    }
 
 
 @pytest.mark.integration

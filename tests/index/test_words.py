@@ -95,7 +95,8 @@ def test_indexing_saves_the_words_that_answering_then_looks_up(
         "from qa import build_assistant\n"
         "a = build_assistant(data_dir=sys.argv[1])\n"
         "print(a.embedder.words.folder)\n"
-        "for chunk in a.pipeline.search.corpus().chunks:\n"  # the bundled article, indexed
+        "from index.scan import live_chunks\n"
+        "for chunk in live_chunks(a.library.store):\n"  # the bundled article, indexed
         "    print(chunk.text.replace('\\n', ' '))\n"
     )
     # a cache of its own, with the session's export in it but no word vectors yet

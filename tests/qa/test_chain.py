@@ -107,7 +107,7 @@ def test_the_retriever_takes_k_when_made_and_per_call(article_assistant: Assista
     assert len(three) == 3 and len(retriever.invoke(QUESTION)) == 2  # a call's k is its own
     assert [d.id for d in three[:2]] == [d.id for d in two]
     assert len(asyncio.run(retriever.ainvoke(QUESTION, k=1))) == 1
-    chunks = len(article_assistant.pipeline.search.corpus().chunks)
+    chunks = article_assistant.pipeline.search.view().lexicon.n
     assert len(retriever.invoke(QUESTION, k=chunks + 5)) == chunks  # every chunk, no more
     for wrong in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="k must be"):

@@ -1,0 +1,284 @@
+"""The lexical index on disk: per term and source, the chunks that hold the term, and how often.
+
+A row is keyed by (term, source, digest) and holds, for each chunk of that version of the
+source that uses the term, four int32s: the chunk's start and end, its length in terms and
+the term's count in it. Rows are content-addressed like chunk ids: a reader keeps only the
+rows whose (source, digest) the manifest holds, so rows written by an interrupted write, or
+not yet deleted after a newer version, are invisible. A local store keeps its rows in an
+SQLite file beside Chroma's; a store on a Chroma server, in a collection of its own there.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from index.terms import text_terms
+
+if TYPE_CHECKING:
+    import numpy as np
+    from chromadb.api import ClientAPI
+    from numpy.typing import NDArray
+
+LEXICON_FILE = "lexicon.sqlite3"
+FIELDS = 4  # start, end, length, tf
+_PAGE = 5000
+
+Live = set[tuple[str, str]]  # the (source, digest) pairs the manifest holds
+
+
+@dataclass(frozen=True)
+class Row:
+    """One term's postings in one version of one source (``data`` empty when not asked for)."""
+
+    term: str
+    source: str
+    digest: str
+    count: int
+    data: bytes = b""
+
+    def entries(self) -> NDArray[np.int32]:
+        """The postings as a (count, 4) array: start, end, length, tf, by start."""
+        import numpy as np
+
+        return np.frombuffer(self.data, dtype=np.int32).reshape(-1, FIELDS)
+
+
+class Spanned(Protocol):
+    """A chunk as written (index.chunking.Chunk) or read back (index.records.StoredChunk)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+def source_postings(chunks: Iterable[Spanned]) -> tuple[dict[str, bytes], int]:
+    """The packed postings of one source's chunks, by term, and its length in terms."""
+    from array import array
+
+    found: dict[str, array[int]] = {}
+    total = 0
+    for chunk in chunks:
+        doc = text_terms(chunk.text)
+        total += len(doc)
+        for term, tf in Counter(doc).items():
+            found.setdefault(term, array("i")).extend((chunk.start, chunk.end, len(doc), tf))
+    return {term: packed.tobytes() for term, packed in found.items()}, total
+
+
+def base_name(collection: str) -> str:
+    """The collection a rebuild's collections stand in for: rows are shared between them."""
+    return collection.split("__", 1)[0]
+
+
+class Postings(Protocol):
+    """Where a store's postings live."""
+
+    def write(self, source: str, digest: str, rows: dict[str, bytes], now: float) -> None: ...
+    def find(self, terms: Sequence[str], live: Live, data: bool = True) -> list[Row]: ...
+    def remove(self, source: str, keep: str | None = None) -> None: ...
+    def drop_orphans(self, live: Live, cutoff: float) -> int:
+        """Delete rows of versions the manifest lacks, written before cutoff; how many versions."""
+        ...
+
+    def versions(self) -> set[tuple[str, str]]:
+        """Every (source, digest) that has rows, live or not."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _live(rows: Iterable[Row], live: Live) -> list[Row]:
+    return [row for row in rows if (row.source, row.digest) in live]
+
+
+class LocalPostings:
+    """Postings in an SQLite file in a local store's folder, one table for every collection."""
+
+    def __init__(self, folder: Path, collection: str) -> None:
+        self.path = folder / LEXICON_FILE
+        self.collection = base_name(collection)
+        self._lock = threading.Lock()
+        folder.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(
+            self.path, timeout=60, check_same_thread=False, isolation_level=None
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS postings (collection TEXT NOT NULL, term TEXT NOT NULL, "
+            "source TEXT NOT NULL, digest TEXT NOT NULL, count INTEGER NOT NULL, "
+            "data BLOB NOT NULL, written_at REAL NOT NULL, "
+            "PRIMARY KEY (collection, term, source, digest)) WITHOUT ROWID"
+        )
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS postings_by_source ON postings (collection, source, digest)"
+        )
+
+    def write(self, source: str, digest: str, rows: dict[str, bytes], now: float) -> None:
+        values = (
+            (self.collection, term, source, digest, len(data) // (4 * FIELDS), data, now)
+            for term, data in rows.items()
+        )
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO postings VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+
+    def find(self, terms: Sequence[str], live: Live, data: bool = True) -> list[Row]:
+        column = "data" if data else "x''"
+        with self._lock:
+            found = self._db.execute(
+                f"SELECT term, source, digest, count, {column} FROM postings "
+                "WHERE collection = ? AND term IN (SELECT value FROM json_each(?))",
+                (self.collection, json.dumps(list(terms))),
+            ).fetchall()
+        return _live((Row(*row) for row in found), live)
+
+    def remove(self, source: str, keep: str | None = None) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM postings WHERE collection = ? AND source = ? AND digest != ?",
+                (self.collection, source, keep or ""),
+            )
+
+    def drop_orphans(self, live: Live, cutoff: float) -> int:
+        with self._transaction() as db:
+            held = db.execute(
+                "SELECT DISTINCT source, digest FROM postings WHERE collection = ? "
+                "AND written_at <= ?",
+                (self.collection, cutoff),
+            ).fetchall()
+            gone = [(s, d) for s, d in held if (s, d) not in live]
+            for source, digest in gone:
+                db.execute(
+                    "DELETE FROM postings WHERE collection = ? AND source = ? AND digest = ? "
+                    "AND written_at <= ?",
+                    (self.collection, source, digest, cutoff),
+                )
+        return len(gone)
+
+    def versions(self) -> set[tuple[str, str]]:
+        with self._lock:
+            found = self._db.execute(
+                "SELECT DISTINCT source, digest FROM postings WHERE collection = ?",
+                (self.collection,),
+            ).fetchall()
+        return {(str(s), str(d)) for s, d in found}
+
+    def close(self) -> None:
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Any:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+
+def row_id(term: str, source: str, digest: str) -> str:
+    key = f"{term}\x00{source}\x00{digest}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+class ServerPostings:
+    """Postings in a collection of their own on the Chroma server, beside the chunks'."""
+
+    def __init__(self, client: ClientAPI, collection: str) -> None:
+        self.collection = client.get_or_create_collection(
+            f"{base_name(collection)}__terms", embedding_function=None
+        )
+
+    def write(self, source: str, digest: str, rows: dict[str, bytes], now: float) -> None:
+        import numpy as np
+
+        items = list(rows.items())
+        for at in range(0, len(items), _PAGE):
+            page = items[at : at + _PAGE]
+            metadatas: Any = [
+                {
+                    "term": term,
+                    "source": source,
+                    "digest": digest,
+                    "count": len(data) // (4 * FIELDS),
+                    "data": base64.b64encode(data).decode("ascii"),
+                    "written_at": now,
+                }
+                for term, data in page
+            ]
+            self.collection.upsert(
+                ids=[row_id(term, source, digest) for term, _data in page],
+                metadatas=metadatas,
+                embeddings=np.ones((len(page), 1), dtype=np.float32),
+            )
+
+    def find(self, terms: Sequence[str], live: Live, data: bool = True) -> list[Row]:
+        if not terms:
+            return []
+        where: Any = {"term": {"$in": list(terms)}}
+        got = self.collection.get(where=where, include=["metadatas"])
+        rows = (
+            Row(
+                str(meta["term"]),
+                str(meta["source"]),
+                str(meta["digest"]),
+                int(meta["count"]),  # type: ignore[arg-type]
+                base64.b64decode(str(meta["data"])) if data else b"",
+            )
+            for meta in got["metadatas"] or []
+        )
+        return _live(rows, live)
+
+    def remove(self, source: str, keep: str | None = None) -> None:
+        where: Any = {"source": source}
+        if keep is not None:
+            where = {"$and": [where, {"digest": {"$ne": keep}}]}
+        self.collection.delete(where=where)
+
+    def drop_orphans(self, live: Live, cutoff: float) -> int:
+        where: Any = {"written_at": {"$lte": cutoff}}
+        if live:
+            sources = sorted({s for s, _d in live})
+            digests = sorted({d for _s, d in live})
+            suspects = {"$or": [{"source": {"$nin": sources}}, {"digest": {"$nin": digests}}]}
+            where = {"$and": [where, suspects]}
+        got = self.collection.get(where=where, include=["metadatas"])
+        gone: dict[str, tuple[Any, Any]] = {}
+        for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+            key = (meta.get("source"), meta.get("digest"))
+            if key not in live:
+                gone[cid] = key
+        ids = list(gone)
+        for at in range(0, len(ids), _PAGE):
+            self.collection.delete(ids=ids[at : at + _PAGE])
+        return len(set(gone.values()))
+
+    def versions(self) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        offset = 0
+        while True:
+            got = self.collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            metas = got["metadatas"] or []
+            found.update((str(m["source"]), str(m["digest"])) for m in metas)
+            if len(metas) < _PAGE:
+                return found
+            offset += _PAGE
+
+    def close(self) -> None:
+        """The client is the store's: nothing of its own to release."""

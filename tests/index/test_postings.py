@@ -1,0 +1,176 @@
+"""The lexical index on disk: BM25's exact ranking from the asked terms' rows alone, kept
+up to date by indexing and removing, and answering without the corpus ever being read whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index import Store
+from index.postings import LEXICON_FILE
+from qa import build_assistant
+from tests.index.bm25_check import assert_lexicon_matches, unindexed_versions
+
+ROOT = Path(__file__).resolve().parents[2]
+WIKI = ROOT / "tests" / "data" / "wiki"
+QA = str(Path(sys.executable).with_name("qa"))
+
+
+def wiki_questions(limit: int = 60) -> list[str]:
+    lines = (ROOT / "tests" / "eval" / "wiki.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()][:limit]
+
+
+def wiki_copy(folder: Path, names: list[str] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(WIKI.glob("*.txt")):
+        if names is None or path.name in names:
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture
+def wiki_backend(backend: dict[str, Any], tmp_path: Path, embedder) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The backend with the wiki test articles indexed (no bundled article)."""
+    assistant = build_assistant(**backend, bundled=False, embedder=embedder)
+    assistant.index([wiki_copy(tmp_path / "wiki")])
+    return {**backend, "assistant": assistant}
+
+
+@pytest.mark.integration
+def test_the_index_on_disk_ranks_exactly_as_bm25_over_every_live_chunk(
+    wiki_backend: dict[str, Any],
+) -> None:
+    store = wiki_backend["assistant"].library.store
+    assert assert_lexicon_matches(store, wiki_questions()) > 100
+    assert unindexed_versions(store) == set()
+
+
+@pytest.mark.integration
+def test_indexing_one_more_file_adds_its_postings_and_removing_it_leaves_none(
+    wiki_backend: dict[str, Any], tmp_path: Path
+) -> None:
+    assistant = wiki_backend["assistant"]
+    store: Store = assistant.library.store
+    extra = tmp_path / "extra" / "zebra.txt"
+    extra.parent.mkdir()
+    extra.write_text("The zebra Florian of Oslo eats kelp. Florian swims daily.", encoding="utf-8")
+    assistant.index([extra])
+    asked = ["What does Florian the zebra eat?", *wiki_questions(20)]
+    assert_lexicon_matches(store, asked)
+    assert store.postings_of(["florian"], {("zebra.txt", d) for d in digests(store)})
+    answer = assistant.ask("What does Florian the zebra eat?")
+    assert answer.answered and answer.citations[0].source == "zebra.txt"
+
+    extra.write_text("The zebra Florian of Oslo now eats hay.", encoding="utf-8")
+    assistant.index([extra])  # a new version: the old one's postings go
+    assert_lexicon_matches(store, asked)
+    assert unindexed_versions(store) == set()
+
+    assistant.remove("zebra.txt")
+    assert_lexicon_matches(store, asked)
+    assert store.postings is not None
+    assert not any(source == "zebra.txt" for source, _d in store.postings.versions())
+    assert not assistant.ask("What does Florian the zebra eat?").answered
+
+
+def digests(store: Store) -> set[str]:
+    return {r.digest for r in store.sources()}
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
+    """Counts the chunk records this process reads from Chroma, by call (chromadb's client
+    methods are wrapped; nothing of qa's is)."""
+    from chromadb.api.models.Collection import Collection
+
+    counted: Counter[str] = Counter()
+    for name in ("get", "query"):
+        original = getattr(Collection, name)
+
+        def wrapped(self: Any, *args: Any, _original: Any = original, _name: str = name,
+                    **kwargs: Any) -> Any:  # fmt: skip
+            got = _original(self, *args, **kwargs)
+            if "__" not in self.name:  # the chunks' collection, not the manifest or postings
+                ids = got["ids"]
+                counted[_name] += sum(map(len, ids)) if _name == "query" else len(ids)
+            return got
+
+        monkeypatch.setattr(Collection, name, wrapped)
+    yield counted
+
+
+@pytest.mark.integration
+def test_answering_reads_the_candidates_alone_never_the_corpus(
+    wiki_backend: dict[str, Any], reads: Counter[str], tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.index.test_resume import write_corpus
+
+    settings = {k: v for k, v in wiki_backend.items() if k != "assistant"}
+    wiki_backend["assistant"].index([write_corpus(tmp_path / "more", 150)])
+    chunks = assert_lexicon_matches(wiki_backend["assistant"].library.store, [])
+    reads.clear()
+    fresh = build_assistant(**settings, bundled=False, embedder=embedder)  # a new process would
+    answer = fresh.ask("Who was the duke in the battle of Hastings?")
+    assert answer.answered and "William" in answer.text
+    search = fresh.pipeline.search
+    most = (search.candidates * 2 + 8) + search.k  # Chroma's nearest, then BM25's finds by id
+    assert 0 < sum(reads.values()) <= most < chunks / 3  # never the corpus whole
+
+
+@pytest.mark.integration
+def test_a_second_process_on_another_data_folder_answers_identically_from_the_server(
+    chroma_server: str, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.index.conftest import unique_collection
+
+    settings = {"chroma_url": chroma_server, "collection": unique_collection("second")}
+    here = build_assistant(data_dir=tmp_path / "one", **settings, embedder=embedder)
+    here.index([wiki_copy(tmp_path / "wiki", ["Normans.txt", "Southern_California.txt"])])
+    questions = ["Who was the duke in the battle of Hastings?", "Which leaders did Putin call?"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "QA_BUNDLED": "false"}
+    for question in questions:
+        run = subprocess.run(
+            [QA, "--data-dir", str(tmp_path / "two"), "--chroma-url", chroma_server,
+             "--collection", settings["collection"], "ask", question, "--json"],
+            capture_output=True, text=True, timeout=300, env=env,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        theirs = json.loads(run.stdout)
+        ours = here.ask(question)
+        assert theirs["answer"] == ours.text and theirs["answered"] == ours.answered
+        assert [c["start"] for c in theirs["citations"]] == [c.start for c in ours.citations]
+    assert not (tmp_path / "two" / "chroma").exists()  # nothing of the corpus copied locally
+
+
+def test_a_store_indexed_before_postings_were_kept_gets_them_when_opened(
+    tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    from index import open_client
+
+    data = tmp_path / "data"
+    first = build_assistant(data_dir=data, embedder=embedder)
+    first.index([wiki_copy(tmp_path / "wiki", ["Normans.txt"])])
+    headline = first.ask("Which leaders did Putin call?")
+    first.library.close()
+    # what an older qa left: manifest records without a length in terms, and no postings
+    manifest = open_client(data).get_collection("documents__sources")
+    got = manifest.get(include=["metadatas"])
+    old: Any = [{k: v for k, v in m.items() if k != "terms"} for m in got["metadatas"] or []]
+    manifest.upsert(ids=got["ids"], metadatas=old, embeddings=[[1.0]] * len(old))
+    (data / "chroma" / LEXICON_FILE).unlink()
+
+    again = build_assistant(data_dir=data, embedder=embedder)
+    assert again.ask("Which leaders did Putin call?").text == headline.text
+    store = again.library.store
+    assert all(r.terms > 0 for r in store.sources())
+    assert_lexicon_matches(store, wiki_questions(20))
