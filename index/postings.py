@@ -25,9 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from index.terms import text_terms
 
 if TYPE_CHECKING:
-    import numpy as np
     from chromadb.api import ClientAPI
-    from numpy.typing import NDArray
 
 LEXICON_FILE = "lexicon.sqlite3"
 FIELDS = 4  # start, end, length, tf
@@ -45,12 +43,6 @@ class Row:
     digest: str
     count: int
     data: bytes = b""
-
-    def entries(self) -> NDArray[np.int32]:
-        """The postings as a (count, 4) array: start, end, length, tf, by start."""
-        import numpy as np
-
-        return np.frombuffer(self.data, dtype=np.int32).reshape(-1, FIELDS)
 
 
 class Spanned(Protocol):

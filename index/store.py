@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from index.chunking import Chunk
 from index.client import (
-    CHROMA_FOLDER,
     DEFAULT_COLLECTION,
     broken_store_message,
     collection_gone,
@@ -22,7 +21,14 @@ from index.client import (
 from index.errors import StoreError
 from index.freshness import Snapshot, file_stamp, note_write
 from index.loading import SourceDocument
-from index.postings import LocalPostings, Postings, Row, ServerPostings, source_postings
+from index.postings import (
+    LocalPostings,
+    Postings,
+    Row,
+    ServerPostings,
+    base_name,
+    source_postings,
+)
 from index.records import (
     SourceRecord,
     StoredChunk,
@@ -61,14 +67,10 @@ class Store:
         reopen: Callable[[], ClientAPI] | None = None,
         folder: Path | None = None,
         url: str = "",
-        lexicon: Path | None = None,
     ):
         self.name = name
         self.folder = folder
         self.url = url
-        # a local store's postings file: in the Chroma folder, so a rebuilt folder brings its own
-        self.lexicon = lexicon or (Path(folder, CHROMA_FOLDER) if folder is not None else None)
-        self.postings: Postings | None = None
         self._reopen = reopen
         self._lock = threading.RLock()
         self._snapshot: Snapshot | None = None  # the last read; None after our own writes
@@ -88,11 +90,13 @@ class Store:
             else:  # never create: a rebuild may be about to rename its collections in
                 self.chunks = client.get_collection(chunks, embedding_function=None)
                 self.manifest = client.get_collection(manifest, embedding_function=None)
-            if self.postings is not None:
+            if hasattr(self, "postings"):  # reattached: the old file may be a replaced one
                 self.postings.close()
-            self.postings = (
-                LocalPostings(self.lexicon, self.name)
-                if self.lexicon is not None
+            # a local store's postings: in its Chroma folder, so a rebuilt folder brings its own
+            settings = client.get_settings()
+            self.postings: Postings = (
+                LocalPostings(Path(settings.persist_directory), self.name)
+                if settings.is_persistent
                 else ServerPostings(client, self.name)
             )
         except Exception as exc:
@@ -113,8 +117,7 @@ class Store:
         """Release the Chroma client (a local folder's files are closed)."""
         close = getattr(self.client, "close", None)  # Client has it; ClientAPI does not say so
         with self._lock, contextlib.suppress(Exception):
-            if self.postings is not None:
-                self.postings.close()
+            self.postings.close()
             if close is not None:
                 close()
 
@@ -197,7 +200,7 @@ class Store:
         self, terms: Sequence[str], live: set[tuple[str, str]], data: bool = True
     ) -> list[Row]:
         """The live postings rows of these terms (their counts alone unless ``data``)."""
-        return list(self._call(lambda: self._postings.find(terms, live, data)))
+        return list(self._call(lambda: self.postings.find(terms, live, data)))
 
     def fetch(self, ids: Sequence[str]) -> dict[str, tuple[StoredChunk, NDArray[np.float32]]]:
         """The chunks with these ids (those that exist), each with its stored vector."""
@@ -253,7 +256,7 @@ class Store:
         for w in writes:
             rows, length = source_postings(w.chunks)
             self._call(
-                lambda w=w, rows=rows: self._postings.write(
+                lambda w=w, rows=rows: self.postings.write(
                     w.document.source, w.document.digest, rows, now
                 )
             )
@@ -284,13 +287,13 @@ class Store:
                     "$and": [{"source": w.document.source}, {"digest": {"$ne": w.document.digest}}]
                 }
                 self._call(lambda stale=stale: self.chunks.delete(where=stale))
-                self._call(lambda w=w: self._postings.remove(w.document.source, w.document.digest))
+                self._call(lambda w=w: self.postings.remove(w.document.source, w.document.digest))
         self._snapshot = None  # this client wrote it, so it sees it: no reopen
         note_write()
 
     def record_postings(self, record: SourceRecord, rows: dict[str, bytes], terms: int) -> None:
         """Add the postings of a source indexed before they were kept, then its length."""
-        self._call(lambda: self._postings.write(record.source, record.digest, rows, time.time()))
+        self._call(lambda: self.postings.write(record.source, record.digest, rows, time.time()))
         meta: Any = {**record.__dict__, "terms": terms}
         self._call(lambda: self.manifest.update(ids=[source_id(record.source)], metadatas=[meta]))
         self._snapshot = None
@@ -303,7 +306,7 @@ class Store:
             return False
         self._call(lambda: self.manifest.delete(ids=[source_id(source)]))
         self._call(lambda: self.chunks.delete(where={"source": source}))
-        self._call(lambda: self._postings.remove(source))
+        self._call(lambda: self.postings.remove(source))
         self._snapshot = None
         note_write()
         return True
@@ -334,13 +337,19 @@ class Store:
                     orphans.append(cid)
         for at in range(0, len(orphans), _PAGE):
             self._call(lambda at=at: self.chunks.delete(ids=orphans[at : at + _PAGE]))
-        self._call(lambda: self._postings.drop_orphans(live, cutoff))
+        shared = live | self._versions_beside()  # a rebuild's postings are the live ones'
+        self._call(lambda: self.postings.drop_orphans(shared, cutoff))
         return len(orphans)
 
-    @property
-    def _postings(self) -> Postings:
-        assert self.postings is not None  # set by _attach
-        return self.postings
+    def _versions_beside(self) -> set[tuple[str, str]]:
+        """The versions a rebuild's collections hold (or, for a rebuild, the live ones')."""
+        base = base_name(self.name)
+        other = f"{base}__rebuild" if self.name == base else base
+        try:
+            beside = self.client.get_collection(collection_names(other)[1])
+            return {(str(m["source"]), str(m["digest"])) for m in beside.get()["metadatas"] or []}
+        except Exception:  # none: no rebuild is under way
+            return set()
 
     def pages(self, include: Include, where: Any = None) -> Iterator[Any]:
         """The chunks (those matching ``where``, if given) as Chroma get results, _PAGE a time."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from index.postings import FIELDS
 from index.records import span_id
 from index.terms import stem, terms, text_terms
 from index.words import STOPWORDS, words
@@ -162,15 +163,16 @@ class LexicalIndex:
             held = [row for row in rows if row.term == term]
             if not held:
                 continue
-            idf = self.idf(term)
-            for row in held:
-                entries = row.entries()
-                tf = entries[:, 3].astype(np.int64)
-                length = entries[:, 2].astype(np.float64)
-                norm = tf + k1 * (1 - b + b * length / self.avg_length)
-                parts.append(idf * (tf * (k1 + 1) / norm))
-                keys.append(self._order[row.source] * (1 << 32) + entries[:, 0].astype(np.int64))
-                ends.append(entries[:, 1])
+            entries = np.frombuffer(b"".join(row.data for row in held), dtype=np.int32)
+            entries = entries.reshape(-1, FIELDS)
+            ranks = np.array([self._order[row.source] for row in held], dtype=np.int64)
+            ranks = np.repeat(ranks, [row.count for row in held])
+            tf = entries[:, 3].astype(np.int64)
+            length = entries[:, 2].astype(np.float64)
+            norm = tf + k1 * (1 - b + b * length / self.avg_length)
+            parts.append(self.idf(term) * (tf * (k1 + 1) / norm))
+            keys.append(ranks * (1 << 32) + entries[:, 0].astype(np.int64))
+            ends.append(entries[:, 1])
         if not parts:
             return []
         every = np.concatenate(keys)

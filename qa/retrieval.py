@@ -54,6 +54,7 @@ class HybridSearch:
         self.k = k
         self.candidates = candidates
         self._view: View | None = None
+        self._lengths: tuple[int, ...] = ()
         self._lock = threading.Lock()
 
     def view(self) -> View:
@@ -61,8 +62,12 @@ class HybridSearch:
         store = self.library.store
         records, generation = store.snapshot()
         with self._lock:
-            if self._view is None or self._view.generation != generation:
-                self._view = View(generation, LexicalIndex(store, records))
+            lengths = tuple(r.terms for r in records)  # an older store gets them when opened
+            if self._view is None or (self._view.generation, self._lengths) != (
+                generation,
+                lengths,
+            ):
+                self._view, self._lengths = View(generation, LexicalIndex(store, records)), lengths
             return self._view
 
     def search(

@@ -78,7 +78,6 @@ def test_indexing_one_more_file_adds_its_postings_and_removing_it_leaves_none(
 
     assistant.remove("zebra.txt")
     assert_lexicon_matches(store, asked)
-    assert store.postings is not None
     assert not any(source == "zebra.txt" for source, _d in store.postings.versions())
     assert not assistant.ask("What does Florian the zebra eat?").answered
 
@@ -164,13 +163,37 @@ def test_a_store_indexed_before_postings_were_kept_gets_them_when_opened(
     first.library.close()
     # what an older qa left: manifest records without a length in terms, and no postings
     manifest = open_client(data).get_collection("documents__sources")
-    got = manifest.get(include=["metadatas"])
+    got = manifest.get(include=["metadatas", "documents"])
     old: Any = [{k: v for k, v in m.items() if k != "terms"} for m in got["metadatas"] or []]
-    manifest.upsert(ids=got["ids"], metadatas=old, embeddings=[[1.0]] * len(old))
-    (data / "chroma" / LEXICON_FILE).unlink()
+    manifest.delete(ids=got["ids"])  # (an upsert would keep the key it lacks)
+    manifest.add(
+        ids=got["ids"], metadatas=old, documents=got["documents"], embeddings=[[1.0]] * len(old)
+    )
+    for lexicon in (data / "chroma").glob(f"{LEXICON_FILE}*"):  # with SQLite's -wal, -shm
+        lexicon.unlink()
 
     again = build_assistant(data_dir=data, embedder=embedder)
     assert again.ask("Which leaders did Putin call?").text == headline.text
     store = again.library.store
     assert all(r.terms > 0 for r in store.sources())
     assert_lexicon_matches(store, wiki_questions(20))
+
+
+@pytest.mark.integration
+def test_a_rebuild_that_fails_halfway_leaves_the_live_postings_whole(
+    wiki_backend: dict[str, Any], tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    from index import index_files
+    from index.rebuild import rebuild_collections
+
+    store: Store = wiki_backend["assistant"].library.store
+    files = [(path, path.name) for path in sorted((tmp_path / "wiki").glob("*.txt"))]
+
+    def build(name: str) -> None:  # sweeps the shared postings, writes half, then fails
+        index_files(Store(store.client, name, url=store.url), embedder, files[:3], None, True, 0.0)
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        rebuild_collections(store.client, store.name, build)
+    assert_lexicon_matches(store, wiki_questions(30))
+    assert wiki_backend["assistant"].ask("Who was the duke in the battle of Hastings?").answered

@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 
-from index import Store, index_paths, open_client
+from index import Store, index_paths, open_client, open_store
 from index.scan import live_chunks
+from tests.index.bm25_check import assert_lexicon_matches, unindexed_versions
 
 DOCUMENTS = 60
 TIMEOUT = 900
 ROOT = Path(__file__).resolve().parents[2]
+ASKED = ["When was the glacier of town 12 first recorded?", "Who keeps report 7?", "boats mills"]
 _TOPICS = ("river", "engine", "harbour", "library", "glacier", "orchard", "comet", "market")
 
 
@@ -117,6 +119,9 @@ def test_killed_indexing_resumes_to_the_same_index_as_a_clean_run(
     if backend["chroma_url"]:
         extra += ["--chroma-url", backend["chroma_url"]]
     kill_when_files_done(start_indexing(backend["data_dir"], docs, extra), DOCUMENTS // 4)
+    killed = open_store(backend["data_dir"], backend["chroma_url"] or None, backend["collection"])
+    assert_lexicon_matches(killed, ASKED)  # what was written but not committed is not seen
+    killed.close()
 
     rerun = start_indexing(backend["data_dir"], docs, extra)
     out, err = rerun.communicate(timeout=TIMEOUT)
@@ -129,3 +134,7 @@ def test_killed_indexing_resumes_to_the_same_index_as_a_clean_run(
     assert resumed["sources"] == clean["sources"]
     assert resumed["ids"] == clean["ids"]  # nothing lost
     assert resumed["stored"] == len(resumed["ids"])  # no duplicates or orphans left behind
+    store = open_store(backend["data_dir"], backend["chroma_url"] or None, backend["collection"])
+    assert_lexicon_matches(store, ASKED)
+    if not backend["chroma_url"]:  # the only writer sweeps at once; a server's wait their turn
+        assert unindexed_versions(store) == set()

@@ -16,6 +16,7 @@ from index import Store, index_paths
 from index.scan import live_chunks
 from qa import StoreUnavailable, build_assistant
 from qa.cli import main
+from tests.index.bm25_check import assert_lexicon_matches
 from tests.index.conftest import unique_collection
 from tests.index.test_indexing import (  # noqa: F401 - collected here, over both back ends
     _docs,
@@ -139,6 +140,7 @@ def test_rebuild_recreates_the_index_from_the_files(
     assert [(r.source, r.path, r.chunks) for r in assistant.sources()] == before
     assert assistant.store.count() == chunks
     assert build_assistant(**backend).ask("Which planet has two moons?").answered
+    assert_lexicon_matches(assistant.store, ["Which planet has two moons?", "Putin Macron"])
 
 
 def on_server(url: str, tmp_path: Path, prefix: str) -> tuple[dict[str, Any], str]:

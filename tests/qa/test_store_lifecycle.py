@@ -119,13 +119,16 @@ def test_two_indexers_at_once_leave_one_consistent_store(tmp_path: Path) -> None
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("damaged", ["chroma.sqlite3", "lexicon.sqlite3"])
 def test_a_damaged_store_names_the_rebuild_command_and_rebuild_repairs_it(
-    tmp_path: Path,
+    tmp_path: Path, damaged: str
 ) -> None:
     data = tmp_path / "data"
     assert qa(data, "index", str(zebra_folder(tmp_path))).returncode == 0
     before = qa(data, "sources").stdout
-    (data / "chroma" / "chroma.sqlite3").write_bytes(os.urandom(4096))
+    for stale in (data / "chroma").glob(f"{damaged}*"):  # with SQLite's -wal and -shm files
+        stale.unlink()
+    (data / "chroma" / damaged).write_bytes(os.urandom(4096))
 
     broken = qa(data, "ask", ASKED)
     assert broken.returncode == 1

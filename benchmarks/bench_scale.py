@@ -1,0 +1,244 @@
+"""Scale: cold start, RSS, warm latency and indexing rate at 1k / 10k / 100k chunks, on a local
+store and on a `chroma run` server, against the same figures on the bundled article.
+
+Usage: python benchmarks/bench_scale.py [--sizes 1000 10000 100000] [--backends local server]
+
+The corpus is the repo's real text (tests/data/wiki and the bundled article) in ~600-character
+passages, repeated, each chunk with a numbered word of its own, 50 chunks a source. The neural
+encoder is not run per chunk: each distinct passage and sentence is encoded once and its
+vectors are written straight to the store for every copy, so the answers are not scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PER_SOURCE = 50
+QA = str(Path(sys.executable).with_name("qa"))
+COLD_RUNS = 3
+HEADLINE = "Which leaders did Putin call?"
+
+
+def passages(size: int = 600) -> list[str]:
+    """The repo's real text in passages of whole sentences, about size characters each."""
+    files = [*sorted((ROOT / "tests/data/wiki").glob("*.txt")), ROOT / "qa/data/article.txt"]
+    out: list[str] = []
+    for path in files:
+        buf = ""
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(path.read_text().split())):
+            if buf and len(buf) + len(sentence) > size:
+                out.append(buf)
+                buf = ""
+            buf = f"{buf} {sentence}".strip()
+        if buf:
+            out.append(buf)
+    return out
+
+
+def questions() -> list[str]:
+    asked = []
+    for name in ("article-dev", "wiki"):
+        for line in (ROOT / "tests/eval" / f"{name}.jsonl").read_text().splitlines():
+            if line.strip():
+                asked.append(json.loads(line)["question"])
+    return list(dict.fromkeys(asked))[:40]
+
+
+class Vectors:
+    """Each distinct text's vector, encoded once by the bundled model."""
+
+    def __init__(self) -> None:
+        from index import Embedder
+
+        self.embedder = Embedder()
+        self.known: dict[str, Any] = {}
+
+    def __call__(self, texts: list[str]) -> list[Any]:
+        new = [t for t in dict.fromkeys(texts) if t not in self.known]
+        if new:
+            self.known.update(zip(new, self.embedder.encode(new), strict=True))
+        return [self.known[t] for t in texts]
+
+
+def build(store: Any, size: int, base: list[str], vectors: Vectors) -> float:
+    """Write size chunks, PER_SOURCE a source, straight to the store; seconds taken."""
+    import numpy as np
+
+    from index.chunking import Chunk, split_sentences
+    from index.loading import SourceDocument
+    from index.records import Write
+
+    started, writes = time.perf_counter(), []
+    for first in range(0, size, PER_SOURCE):
+        texts = [f"{base[j % len(base)]} n{j}" for j in range(first, min(size, first + PER_SOURCE))]
+        text, chunks, spans, at = "\n\n".join(texts), [], [], 0
+        for chunk_text in texts:
+            sentences = tuple(split_sentences(text, at, at + len(chunk_text)))
+            chunks.append(Chunk(chunk_text, at, at + len(chunk_text), sentences))
+            # the numbered word ends the last sentence: it is left out of what is encoded
+            spans.append([re.sub(r" n\d+$", "", text[s:e]) for s, e in sentences])
+            at += len(chunk_text) + 2
+        document = SourceDocument(f"page{first // PER_SOURCE:05d}.txt", "", text)
+        chunk_vectors = vectors([base[j % len(base)] for j in range(first, first + len(texts))])
+        sentence_vectors = [np.stack(vectors(s)) for s in spans]
+        writes.append(Write(document, tuple(chunks), chunk_vectors, False, sentence_vectors))
+        if len(writes) * PER_SOURCE >= 1000:
+            store.write_many(writes)
+            writes = []
+    if writes:
+        store.write_many(writes)
+    return time.perf_counter() - started
+
+
+def environment(where: list[str]) -> dict[str, str]:
+    """The environment of a `qa` child: offline; the bundled article only for its own store."""
+    bundled = "--collection" not in where
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "QA_BUNDLED": str(bundled).lower()}
+
+
+def qa(where: list[str], *args: str) -> float:
+    """Run `qa <where> <args>`; its wall seconds."""
+    env = environment(where)
+    started = time.perf_counter()
+    run = subprocess.run([QA, *where, *args], capture_output=True, text=True, env=env, timeout=900)
+    if run.returncode != 0:
+        raise SystemExit(f"qa {' '.join(args)} failed: {run.stderr[-500:]}")
+    return time.perf_counter() - started
+
+
+def cold(where: list[str]) -> float:
+    """Median wall time of a fresh `qa ask` process, over COLD_RUNS runs."""
+    return statistics.median(qa(where, "ask", HEADLINE) for _ in range(COLD_RUNS))
+
+
+def child_rss(where: list[str]) -> float:
+    """Peak RSS (MB) of one `qa ask` run, as the child itself counts it."""
+    env = environment(where)
+    code = (
+        "import resource, sys\n"
+        "from qa.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, *where, "ask", HEADLINE],
+        capture_output=True, text=True, env=env, timeout=900,
+    )  # fmt: skip
+    return float(run.stderr.strip().splitlines()[-1])
+
+
+def warm(settings: dict[str, Any], asked: list[str]) -> dict[str, float]:
+    from qa import build_assistant
+
+    assistant = build_assistant(**settings)
+    for question in asked[:5]:
+        assistant.ask(question)
+    timings = []
+    for question in asked:
+        started = time.perf_counter()
+        assistant.ask(question)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    assistant.library.close()
+    return {
+        "warm_p50_ms": statistics.median(timings),
+        "warm_p95_ms": timings[round(0.95 * (len(timings) - 1))],
+    }
+
+
+def one_more_file(where: list[str], folder: Path, base: list[str]) -> float:
+    """Seconds for `qa index` of one more 20-chunk file (encoder included)."""
+    path = folder / "one-more.txt"
+    path.write_text("\n\n".join(f"{base[(7 * j) % len(base)]} extra{j}" for j in range(20)))
+    return qa(where, "index", str(path))
+
+
+def measure(backend: str, size: int, folder: Path, url: str, base: list[str], vectors: Vectors,
+            asked: list[str]) -> dict[str, Any]:  # fmt: skip
+    from index import open_store
+
+    collection = f"scale{size}"
+    data = folder / f"{backend}-{size}"
+    where = ["--data-dir", str(data), "--collection", collection]
+    settings: dict[str, Any] = {"data_dir": data, "collection": collection, "bundled": False}
+    if backend == "server":
+        where += ["--chroma-url", url]
+        settings["chroma_url"] = url
+    row: dict[str, Any] = {"backend": backend, "chunks": size}
+    if size:
+        store = open_store(data, url if backend == "server" else None, collection)
+        seconds = build(store, size, base, vectors)
+        store.close()
+        row["index_chunks_per_s"] = round(size / seconds)
+    else:  # the bundled article, indexed by qa itself
+        where = [w for w in where if w not in ("--collection", collection)]
+        settings = {k: v for k, v in settings.items() if k not in ("collection", "bundled")}
+        qa(where, "sources")
+    row["cold_s"] = cold(where)
+    row["rss_mb"] = child_rss(where)
+    row.update(warm(settings, asked))
+    row["one_more_file_s"] = one_more_file(where, folder, base)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--backends", nargs="+", default=["local", "server"])
+    args = parser.parse_args()
+    from tests.index.conftest import start_chroma
+    from tests.servers import stop
+
+    base, asked, vectors = passages(), questions(), Vectors()
+    folder = Path(tempfile.mkdtemp(prefix="qa-scale-"))
+    server = None
+    rows = []
+    try:
+        url = ""
+        if "server" in args.backends:
+            server, url = start_chroma(folder / "server")
+        for backend in args.backends:
+            for size in [0, *args.sizes]:
+                row = measure(backend, size, folder, url, base, vectors, asked)
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr)
+    finally:
+        if server is not None:
+            stop(server)
+        shutil.rmtree(folder, ignore_errors=True)
+    print_table(rows)
+    print(json.dumps({"scale": rows}))
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(
+        f"\nScale ({len(passages())} real passages repeated, {PER_SOURCE} chunks a source; "
+        "vectors written straight to the store, each distinct text encoded once: answers not "
+        "scored; 0 chunks = the bundled article, indexed by qa)"
+    )
+    head = ("back end", "chunks", "cold `qa ask` s", "RSS MB", "warm p50 ms", "warm p95 ms",
+            "index chunks/s", "`qa index` one more file s")  # fmt: skip
+    print("| " + " | ".join(head) + " |")
+    print("|" + " --- |" * len(head))
+    for r in rows:
+        cells = (r["backend"], r["chunks"] or "article", f"{r['cold_s']:.2f}", f"{r['rss_mb']:.0f}",
+                 f"{r['warm_p50_ms']:.0f}", f"{r['warm_p95_ms']:.0f}",
+                 r.get("index_chunks_per_s", "—"), f"{r['one_more_file_s']:.2f}")  # fmt: skip
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
