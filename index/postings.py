@@ -1,11 +1,13 @@
-"""The lexical index on disk: per term and source, the chunks that hold the term, and how often.
+"""What a version of a source keeps beside its chunks: its postings (the lexical index on disk:
+per term, the chunks that hold it, and how often) and its text.
 
 A row is keyed by (term, source, digest) and holds, for each chunk of that version of the
 source that uses the term, four int32s: the chunk's start and end, its length in terms and
 the term's count in it. Rows are content-addressed like chunk ids: a reader keeps only the
 rows whose (source, digest) the manifest holds, so rows written by an interrupted write, or
-not yet deleted after a newer version, are invisible. A local store keeps its rows in an
-SQLite file beside Chroma's; a store on a Chroma server, in a collection of its own there.
+not yet deleted after a newer version, are invisible. The text is kept the same way, out of
+the manifest, which every reader reads whole. A local store keeps both in an SQLite file
+beside Chroma's; a store on a Chroma server, in collections of their own there.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ class Postings(Protocol):
     """Where a store's postings live."""
 
     def write(self, source: str, digest: str, rows: dict[str, bytes], now: float) -> None: ...
+    def write_text(self, source: str, digest: str, text: str, now: float) -> None: ...
+    def text(self, source: str, digest: str) -> str | None: ...
     def find(self, terms: Sequence[str], live: Live, data: bool = True) -> list[Row]: ...
     def remove(self, source: str, keep: str | None = None) -> None: ...
     def drop_orphans(self, live: Live, cutoff: float) -> int:
@@ -118,6 +122,11 @@ class LocalPostings:
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS postings_by_source ON postings (collection, source, digest)"
         )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS texts (collection TEXT NOT NULL, source TEXT NOT NULL, "
+            "digest TEXT NOT NULL, text TEXT NOT NULL, written_at REAL NOT NULL, "
+            "PRIMARY KEY (collection, source, digest)) WITHOUT ROWID"
+        )
 
     def write(self, source: str, digest: str, rows: dict[str, bytes], now: float) -> None:
         values = (
@@ -126,6 +135,19 @@ class LocalPostings:
         )
         with self._transaction() as db:
             db.executemany("INSERT OR REPLACE INTO postings VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+
+    def write_text(self, source: str, digest: str, text: str, now: float) -> None:
+        with self._transaction() as db:
+            row = (self.collection, source, digest, text, now)
+            db.execute("INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?, ?)", row)
+
+    def text(self, source: str, digest: str) -> str | None:
+        with self._lock:
+            found = self._db.execute(
+                "SELECT text FROM texts WHERE collection = ? AND source = ? AND digest = ?",
+                (self.collection, source, digest),
+            ).fetchone()
+        return None if found is None else str(found[0])
 
     def find(self, terms: Sequence[str], live: Live, data: bool = True) -> list[Row]:
         column = "data" if data else "x''"
@@ -139,10 +161,11 @@ class LocalPostings:
 
     def remove(self, source: str, keep: str | None = None) -> None:
         with self._transaction() as db:
-            db.execute(
-                "DELETE FROM postings WHERE collection = ? AND source = ? AND digest != ?",
-                (self.collection, source, keep or ""),
-            )
+            for table in ("postings", "texts"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE collection = ? AND source = ? AND digest != ?",
+                    (self.collection, source, keep or ""),
+                )
 
     def drop_orphans(self, live: Live, cutoff: float) -> int:
         with self._transaction() as db:
@@ -151,13 +174,18 @@ class LocalPostings:
                 "AND written_at <= ?",
                 (self.collection, cutoff),
             ).fetchall()
-            gone = [(s, d) for s, d in held if (s, d) not in live]
+            held += db.execute(
+                "SELECT source, digest FROM texts WHERE collection = ? AND written_at <= ?",
+                (self.collection, cutoff),
+            ).fetchall()
+            gone = {(s, d) for s, d in held if (s, d) not in live}
             for source, digest in gone:
-                db.execute(
-                    "DELETE FROM postings WHERE collection = ? AND source = ? AND digest = ? "
-                    "AND written_at <= ?",
-                    (self.collection, source, digest, cutoff),
-                )
+                for table in ("postings", "texts"):
+                    db.execute(
+                        f"DELETE FROM {table} WHERE collection = ? AND source = ? "
+                        "AND digest = ? AND written_at <= ?",
+                        (self.collection, source, digest, cutoff),
+                    )
         return len(gone)
 
     def versions(self) -> set[tuple[str, str]]:
@@ -193,9 +221,21 @@ class ServerPostings:
     """Postings in a collection of their own on the Chroma server, beside the chunks'."""
 
     def __init__(self, client: ClientAPI, collection: str) -> None:
-        self.collection = client.get_or_create_collection(
-            f"{base_name(collection)}__terms", embedding_function=None
-        )
+        base = base_name(collection)
+        self.collection = client.get_or_create_collection(f"{base}__terms", embedding_function=None)
+        self.texts = client.get_or_create_collection(f"{base}__texts", embedding_function=None)
+
+    def write_text(self, source: str, digest: str, text: str, now: float) -> None:
+        meta: Any = {"source": source, "digest": digest, "written_at": now}
+        import numpy as np
+
+        ids, one = [row_id("", source, digest)], np.ones((1, 1), dtype=np.float32)
+        self.texts.upsert(ids=ids, documents=[text], metadatas=[meta], embeddings=one)
+
+    def text(self, source: str, digest: str) -> str | None:
+        got = self.texts.get(ids=[row_id("", source, digest)], include=["documents"])
+        documents = got["documents"] or []
+        return str(documents[0]) if documents and documents[0] is not None else None
 
     def write(self, source: str, digest: str, rows: dict[str, bytes], now: float) -> None:
         import numpy as np
@@ -242,6 +282,7 @@ class ServerPostings:
         if keep is not None:
             where = {"$and": [where, {"digest": {"$ne": keep}}]}
         self.collection.delete(where=where)
+        self.texts.delete(where=where)
 
     def drop_orphans(self, live: Live, cutoff: float) -> int:
         where: Any = {"written_at": {"$lte": cutoff}}
@@ -250,16 +291,18 @@ class ServerPostings:
             digests = sorted({d for _s, d in live})
             suspects = {"$or": [{"source": {"$nin": sources}}, {"digest": {"$nin": digests}}]}
             where = {"$and": [where, suspects]}
-        got = self.collection.get(where=where, include=["metadatas"])
-        gone: dict[str, tuple[Any, Any]] = {}
-        for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
-            key = (meta.get("source"), meta.get("digest"))
-            if key not in live:
-                gone[cid] = key
-        ids = list(gone)
-        for at in range(0, len(ids), _PAGE):
-            self.collection.delete(ids=ids[at : at + _PAGE])
-        return len(set(gone.values()))
+        versions: set[tuple[Any, Any]] = set()
+        for collection in (self.collection, self.texts):
+            got = collection.get(where=where, include=["metadatas"])
+            gone: list[str] = []
+            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+                key = (meta.get("source"), meta.get("digest"))
+                if key not in live:
+                    gone.append(cid)
+                    versions.add(key)
+            for at in range(0, len(gone), _PAGE):
+                collection.delete(ids=gone[at : at + _PAGE])
+        return len(versions)
 
     def versions(self) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()

@@ -160,11 +160,14 @@ class Store:
         return hashlib.sha256("\x01".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def source_text(self, source: str) -> str:
-        got = self._call(lambda: self.manifest.get(ids=[source_id(source)], include=["documents"]))
-        documents = got["documents"] or []
-        if not documents or documents[0] is None:
+        """A source's text as indexed (kept beside the manifest, or in it by an older qa)."""
+        include: Any = ["metadatas", "documents"]
+        got = self._call(lambda: self.manifest.get(ids=[source_id(source)], include=include))
+        if not got["ids"]:
             raise StoreError(f"No source named '{source}' in the index")
-        return str(documents[0])
+        digest = str((got["metadatas"] or [{}])[0].get("digest"))
+        text = self._call(lambda: self.postings.text(source, digest))
+        return text if text is not None else str((got["documents"] or [""])[0])
 
     def query(
         self, vector: Sequence[float], k: int, live: set[tuple[str, str]] | None = None
@@ -252,14 +255,12 @@ class Store:
                 sentences = w.sentence_vectors[n] if w.sentence_vectors else None
                 metadatas.append(chunk_metadata(w.document, chunk, now, sentences))
             vectors.extend(w.vectors)
-        lengths = []  # every new version's postings go first too: invisible until its record is
+        lengths = []  # each version's postings and text go first too: unseen until its record is
         for w in writes:
             rows, length = source_postings(w.chunks)
-            self._call(
-                lambda w=w, rows=rows: self.postings.write(
-                    w.document.source, w.document.digest, rows, now
-                )
-            )
+            source, digest = w.document.source, w.document.digest
+            self._call(lambda: self.postings.write(source, digest, rows, now))  # noqa: B023
+            self._call(lambda: self.postings.write_text(source, digest, w.document.text, now))  # noqa: B023
             lengths.append(length)
         for at in range(0, len(ids), _PAGE):
             self._call(
@@ -276,7 +277,6 @@ class Store:
         self._call(
             lambda: self.manifest.upsert(
                 ids=[source_id(w.document.source) for w in writes],
-                documents=[w.document.text for w in writes],
                 metadatas=records,
                 embeddings=_matrix([[1.0]] * len(writes)),
             )

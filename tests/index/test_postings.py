@@ -161,19 +161,21 @@ def test_a_store_indexed_before_postings_were_kept_gets_them_when_opened(
     first.index([wiki_copy(tmp_path / "wiki", ["Normans.txt"])])
     headline = first.ask("Which leaders did Putin call?")
     first.library.close()
-    # what an older qa left: manifest records without a length in terms, and no postings
+    # what an older qa left: manifest records holding the texts, without a length in terms,
+    # and no postings
     manifest = open_client(data).get_collection("documents__sources")
-    got = manifest.get(include=["metadatas", "documents"])
+    got = manifest.get(include=["metadatas"])
     old: Any = [{k: v for k, v in m.items() if k != "terms"} for m in got["metadatas"] or []]
+    texts = [first.source_text(str(m["source"])) for m in old]
     manifest.delete(ids=got["ids"])  # (an upsert would keep the key it lacks)
-    manifest.add(
-        ids=got["ids"], metadatas=old, documents=got["documents"], embeddings=[[1.0]] * len(old)
-    )
+    manifest.add(ids=got["ids"], metadatas=old, documents=texts, embeddings=[[1.0]] * len(old))
     for lexicon in (data / "chroma").glob(f"{LEXICON_FILE}*"):  # with SQLite's -wal, -shm
         lexicon.unlink()
 
     again = build_assistant(data_dir=data, embedder=embedder)
     assert again.ask("Which leaders did Putin call?").text == headline.text
+    normans = (WIKI / "Normans.txt").read_text(encoding="utf-8")
+    assert again.source_text("Normans.txt").strip() == normans.strip()  # the manifest has it
     store = again.library.store
     assert all(r.terms > 0 for r in store.sources())
     assert_lexicon_matches(store, wiki_questions(20))

@@ -150,7 +150,7 @@ def on_server(url: str, tmp_path: Path, prefix: str) -> tuple[dict[str, Any], st
 
 
 def only_live_collections(url: str, name: str) -> bool:
-    """The store's collections (chunks, manifest, postings) are there, and no aside copy of
+    """The store's collections (chunks, manifest, postings, texts) are there, and no aside copy of
     them is left."""
     from index import open_client
 
@@ -159,6 +159,7 @@ def only_live_collections(url: str, name: str) -> bool:
         name,
         f"{name}__sources",
         f"{name}__terms",
+        f"{name}__texts",
     }
 
 
