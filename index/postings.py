@@ -20,9 +20,8 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from index.terms import text_terms
 
@@ -36,14 +35,14 @@ _PAGE = 5000
 Live = set[tuple[str, str]]  # the (source, digest) pairs the manifest holds
 
 
-@dataclass(frozen=True)
-class Row:
-    """One term's postings in one version of one source (``data`` empty when not asked for)."""
+class Row(NamedTuple):
+    """One term's postings in one version of one source (``data`` empty when not asked for);
+    a tuple, since a query over many sources reads thousands."""
 
     term: str
     source: str
     digest: str
-    count: int
+    chunks: int  # how many chunks hold the term
     data: bytes = b""
 
 
@@ -157,7 +156,7 @@ class LocalPostings:
                 "WHERE collection = ? AND term IN (SELECT value FROM json_each(?))",
                 (self.collection, json.dumps(list(terms))),
             ).fetchall()
-        return _live((Row(*row) for row in found), live)
+        return [row for row in map(Row._make, found) if (row.source, row.digest) in live]
 
     def remove(self, source: str, keep: str | None = None) -> None:
         with self._transaction() as db:

@@ -159,14 +159,17 @@ class LexicalIndex:
         self._count(asked, rows)
         keys, ends, parts = [], [], []
         k1, b = self.k1, self.b
+        by_term: dict[str, list[Row]] = {}
+        for row in rows:
+            by_term.setdefault(row.term, []).append(row)
         for term in asked:  # the terms' contributions in BM25.top's order, so sums are equal
-            held = [row for row in rows if row.term == term]
+            held = by_term.get(term)
             if not held:
                 continue
             entries = np.frombuffer(b"".join(row.data for row in held), dtype=np.int32)
             entries = entries.reshape(-1, FIELDS)
             ranks = np.array([self._order[row.source] for row in held], dtype=np.int64)
-            ranks = np.repeat(ranks, [row.count for row in held])
+            ranks = np.repeat(ranks, [row.chunks for row in held])
             tf = entries[:, 3].astype(np.int64)
             length = entries[:, 2].astype(np.float64)
             norm = tf + k1 * (1 - b + b * length / self.avg_length)
@@ -193,6 +196,6 @@ class LexicalIndex:
     def _count(self, asked: Sequence[str], rows: Sequence[Row]) -> None:
         counts = dict.fromkeys(asked, 0)
         for row in rows:
-            counts[row.term] += row.count
+            counts[row.term] += row.chunks
         with self._lock:
             self._df.update(counts)

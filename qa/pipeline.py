@@ -52,8 +52,8 @@ class Pipeline:
             encoded = self.embedder.encode(texts)
         vectors = dict(zip(texts, encoded, strict=True))
         view = self.search.view()
-        view.lexicon.learn(question_terms(question))  # what the readers look up, in one read
         found = candidates(self.search.search(query, vectors[query], view))
+        view.lexicon.learn(question_terms(question))  # what the readers look up, in one read
         ranking = score_candidates(
             question,
             query,
