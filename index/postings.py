@@ -7,12 +7,12 @@ the term's count in it. Rows are content-addressed like chunk ids: a reader keep
 rows whose (source, digest) the manifest holds, so rows written by an interrupted write, or
 not yet deleted after a newer version, are invisible. The text is kept the same way, out of
 the manifest, which every reader reads whole. A local store keeps both in an SQLite file
-beside Chroma's; a store on a Chroma server, in collections of their own there.
+beside Chroma's; a store on a Chroma server, in collections of their own there, in segments
+(index.server_postings).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from index.terms import text_terms
 
 if TYPE_CHECKING:
-    from chromadb.api import ClientAPI
+    pass
 
 LEXICON_FILE = "lexicon.sqlite3"
 FIELDS = 4  # start, end, length, tf
 _PAGE = 5000
 
 Live = set[tuple[str, str]]  # the (source, digest) pairs the manifest holds
+Version = tuple[str, str, dict[str, bytes]]  # source, digest and its packed postings by term
 
 
 class Row(NamedTuple):
@@ -79,7 +80,7 @@ def base_name(collection: str) -> str:
 class Postings(Protocol):
     """Where a store's postings live."""
 
-    def write(self, source: str, digest: str, rows: dict[str, bytes], now: float) -> None: ...
+    def write(self, versions: Sequence[Version], now: float) -> None: ...
     def write_text(self, source: str, digest: str, text: str, now: float) -> None: ...
     def text(self, source: str, digest: str) -> str | None: ...
     def find(self, terms: Sequence[str], live: Live, data: bool = True) -> list[Row]: ...
@@ -127,9 +128,10 @@ class LocalPostings:
             "PRIMARY KEY (collection, source, digest)) WITHOUT ROWID"
         )
 
-    def write(self, source: str, digest: str, rows: dict[str, bytes], now: float) -> None:
+    def write(self, versions: Sequence[Version], now: float) -> None:
         values = (
             (self.collection, term, source, digest, len(data) // (4 * FIELDS), data, now)
+            for source, digest, rows in versions
             for term, data in rows.items()
         )
         with self._transaction() as db:
@@ -214,105 +216,3 @@ class LocalPostings:
 def row_id(term: str, source: str, digest: str) -> str:
     key = f"{term}\x00{source}\x00{digest}"
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-
-
-class ServerPostings:
-    """Postings in a collection of their own on the Chroma server, beside the chunks'."""
-
-    def __init__(self, client: ClientAPI, collection: str) -> None:
-        base = base_name(collection)
-        self.collection = client.get_or_create_collection(f"{base}__terms", embedding_function=None)
-        self.texts = client.get_or_create_collection(f"{base}__texts", embedding_function=None)
-
-    def write_text(self, source: str, digest: str, text: str, now: float) -> None:
-        meta: Any = {"source": source, "digest": digest, "written_at": now}
-        import numpy as np
-
-        ids, one = [row_id("", source, digest)], np.ones((1, 1), dtype=np.float32)
-        self.texts.upsert(ids=ids, documents=[text], metadatas=[meta], embeddings=one)
-
-    def text(self, source: str, digest: str) -> str | None:
-        got = self.texts.get(ids=[row_id("", source, digest)], include=["documents"])
-        documents = got["documents"] or []
-        return str(documents[0]) if documents and documents[0] is not None else None
-
-    def write(self, source: str, digest: str, rows: dict[str, bytes], now: float) -> None:
-        import numpy as np
-
-        items = list(rows.items())
-        for at in range(0, len(items), _PAGE):
-            page = items[at : at + _PAGE]
-            metadatas: Any = [
-                {
-                    "term": term,
-                    "source": source,
-                    "digest": digest,
-                    "count": len(data) // (4 * FIELDS),
-                    "data": base64.b64encode(data).decode("ascii"),
-                    "written_at": now,
-                }
-                for term, data in page
-            ]
-            self.collection.upsert(
-                ids=[row_id(term, source, digest) for term, _data in page],
-                metadatas=metadatas,
-                embeddings=np.ones((len(page), 1), dtype=np.float32),
-            )
-
-    def find(self, terms: Sequence[str], live: Live, data: bool = True) -> list[Row]:
-        if not terms:
-            return []
-        where: Any = {"term": {"$in": list(terms)}}
-        got = self.collection.get(where=where, include=["metadatas"])
-        rows = (
-            Row(
-                str(meta["term"]),
-                str(meta["source"]),
-                str(meta["digest"]),
-                int(meta["count"]),  # type: ignore[arg-type]
-                base64.b64decode(str(meta["data"])) if data else b"",
-            )
-            for meta in got["metadatas"] or []
-        )
-        return _live(rows, live)
-
-    def remove(self, source: str, keep: str | None = None) -> None:
-        where: Any = {"source": source}
-        if keep is not None:
-            where = {"$and": [where, {"digest": {"$ne": keep}}]}
-        self.collection.delete(where=where)
-        self.texts.delete(where=where)
-
-    def drop_orphans(self, live: Live, cutoff: float) -> int:
-        where: Any = {"written_at": {"$lte": cutoff}}
-        if live:
-            sources = sorted({s for s, _d in live})
-            digests = sorted({d for _s, d in live})
-            suspects = {"$or": [{"source": {"$nin": sources}}, {"digest": {"$nin": digests}}]}
-            where = {"$and": [where, suspects]}
-        versions: set[tuple[Any, Any]] = set()
-        for collection in (self.collection, self.texts):
-            got = collection.get(where=where, include=["metadatas"])
-            gone: list[str] = []
-            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
-                key = (meta.get("source"), meta.get("digest"))
-                if key not in live:
-                    gone.append(cid)
-                    versions.add(key)
-            for at in range(0, len(gone), _PAGE):
-                collection.delete(ids=gone[at : at + _PAGE])
-        return len(versions)
-
-    def versions(self) -> set[tuple[str, str]]:
-        found: set[tuple[str, str]] = set()
-        offset = 0
-        while True:
-            got = self.collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            metas = got["metadatas"] or []
-            found.update((str(m["source"]), str(m["digest"])) for m in metas)
-            if len(metas) < _PAGE:
-                return found
-            offset += _PAGE
-
-    def close(self) -> None:
-        """The client is the store's: nothing of its own to release."""

@@ -25,7 +25,6 @@ from index.postings import (
     LocalPostings,
     Postings,
     Row,
-    ServerPostings,
     base_name,
     source_postings,
 )
@@ -40,6 +39,7 @@ from index.records import (
     source_record,
     stored_chunk,
 )
+from index.server_postings import ServerPostings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -255,13 +255,14 @@ class Store:
                 sentences = w.sentence_vectors[n] if w.sentence_vectors else None
                 metadatas.append(chunk_metadata(w.document, chunk, now, sentences))
             vectors.extend(w.vectors)
-        lengths = []  # each version's postings and text go first too: unseen until its record is
+        versions, lengths = [], []  # postings and texts go first too: unseen until the records
         for w in writes:
             rows, length = source_postings(w.chunks)
             source, digest = w.document.source, w.document.digest
-            self._call(lambda: self.postings.write(source, digest, rows, now))  # noqa: B023
             self._call(lambda: self.postings.write_text(source, digest, w.document.text, now))  # noqa: B023
+            versions.append((source, digest, rows))
             lengths.append(length)
+        self._call(lambda: self.postings.write(versions, now))
         for at in range(0, len(ids), _PAGE):
             self._call(
                 lambda at=at: self.chunks.upsert(
@@ -293,7 +294,8 @@ class Store:
 
     def record_postings(self, record: SourceRecord, rows: dict[str, bytes], terms: int) -> None:
         """Add the postings of a source indexed before they were kept, then its length."""
-        self._call(lambda: self.postings.write(record.source, record.digest, rows, time.time()))
+        version = (record.source, record.digest, rows)
+        self._call(lambda: self.postings.write([version], time.time()))
         meta: Any = {**record.__dict__, "terms": terms}
         self._call(lambda: self.manifest.update(ids=[source_id(record.source)], metadatas=[meta]))
         self._snapshot = None

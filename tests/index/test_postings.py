@@ -199,3 +199,25 @@ def test_a_rebuild_that_fails_halfway_leaves_the_live_postings_whole(
         rebuild_collections(store.client, store.name, build)
     assert_lexicon_matches(store, wiki_questions(30))
     assert wiki_backend["assistant"].ask("Who was the duke in the battle of Hastings?").answered
+
+
+@pytest.mark.integration
+def test_server_postings_stay_a_few_segments_however_many_writes_made_them(
+    chroma_server: str, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    from index.server_postings import MERGE_AT, ServerPostings
+    from tests.index.conftest import unique_collection
+    from tests.index.test_resume import write_corpus
+
+    settings = {"chroma_url": chroma_server, "collection": unique_collection("segments")}
+    assistant = build_assistant(data_dir=tmp_path / "data", **settings, embedder=embedder)
+    docs = sorted(write_corpus(tmp_path / "docs", MERGE_AT + 6).glob("*.txt"))
+    for path in docs:  # one write, one segment, each
+        assistant.index([path])
+    assistant.remove(docs[3].name)  # rewrites the segment that holds it
+    store = assistant.library.store
+    assert isinstance(store.postings, ServerPostings)
+    assert len(store.postings.headers()) <= MERGE_AT
+    asked = ["When was the glacier of town 12 first recorded?", "Who keeps report 7?", "boats"]
+    assert_lexicon_matches(store, asked)
+    assert unindexed_versions(store) == set()
