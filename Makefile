@@ -60,9 +60,11 @@ format: install
 	$(BIN)/ruff check --fix qa index ui tests benchmarks
 
 BENCH_ARGS ?=
+SCALE_ARGS ?=
 bench: install
 	$(BIN)/python benchmarks/bench_answer.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_http.py
+	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)  # 1k/10k/100k chunks, both back ends
 
 # Load, faults and hostile input on loopback; prints the README's reliability table (~15 min;
 # RELIABILITY_ARGS=--quick for ~5 min).

@@ -31,21 +31,7 @@ QA = str(Path(sys.executable).with_name("qa"))
 COLD_RUNS = 3
 HEADLINE = "Which leaders did Putin call?"
 
-
-def passages(size: int = 600) -> list[str]:
-    """The repo's real text in passages of whole sentences, about size characters each."""
-    files = [*sorted((ROOT / "tests/data/wiki").glob("*.txt")), ROOT / "qa/data/article.txt"]
-    out: list[str] = []
-    for path in files:
-        buf = ""
-        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(path.read_text().split())):
-            if buf and len(buf) + len(sentence) > size:
-                out.append(buf)
-                buf = ""
-            buf = f"{buf} {sentence}".strip()
-        if buf:
-            out.append(buf)
-    return out
+from benchmarks.lexical_options import passages  # noqa: E402 - after the path is set
 
 
 def questions() -> list[str]:
@@ -128,10 +114,12 @@ def child_rss(where: list[str]) -> float:
     """Peak RSS (MB) of one `qa ask` run, as the child itself counts it."""
     env = environment(where)
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from qa.cli import main\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+        # VmHWM: ru_maxrss would count the RSS of this (big) process that forked the child
+        "peak = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+        "print(int(peak) / 1024, file=sys.stderr)\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", code, *where, "ask", HEADLINE],
