@@ -85,8 +85,12 @@ class Postings(Protocol):
     def text(self, source: str, digest: str) -> str | None: ...
     def find(self, terms: Sequence[str], live: Live, data: bool = True) -> list[Row]: ...
     def remove(self, source: str, keep: str | None = None) -> None: ...
-    def drop_orphans(self, live: Live, cutoff: float) -> int:
-        """Delete rows of versions the manifest lacks, written before cutoff; how many versions."""
+    def dead(self, live: Live, cutoff: float) -> set[tuple[str, str]]:
+        """The versions registered (their text written) before cutoff that are not live."""
+        ...
+
+    def forget(self, versions: set[tuple[str, str]]) -> None:
+        """Delete these versions' postings and texts."""
         ...
 
     def versions(self) -> set[tuple[str, str]]:
@@ -94,10 +98,6 @@ class Postings(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def _live(rows: Iterable[Row], live: Live) -> list[Row]:
-    return [row for row in rows if (row.source, row.digest) in live]
 
 
 class LocalPostings:
@@ -126,6 +126,10 @@ class LocalPostings:
             "CREATE TABLE IF NOT EXISTS texts (collection TEXT NOT NULL, source TEXT NOT NULL, "
             "digest TEXT NOT NULL, text TEXT NOT NULL, written_at REAL NOT NULL, "
             "PRIMARY KEY (collection, source, digest)) WITHOUT ROWID"
+        )
+        self._db.execute(  # the versions by age, without reading their texts
+            "CREATE INDEX IF NOT EXISTS texts_by_age "
+            "ON texts (collection, written_at, source, digest)"
         )
 
     def write(self, versions: Sequence[Version], now: float) -> None:
@@ -168,26 +172,22 @@ class LocalPostings:
                     (self.collection, source, keep or ""),
                 )
 
-    def drop_orphans(self, live: Live, cutoff: float) -> int:
-        with self._transaction() as db:
-            held = db.execute(
-                "SELECT DISTINCT source, digest FROM postings WHERE collection = ? "
-                "AND written_at <= ?",
-                (self.collection, cutoff),
-            ).fetchall()
-            held += db.execute(
+    def dead(self, live: Live, cutoff: float) -> set[tuple[str, str]]:
+        with self._lock:
+            held = self._db.execute(
                 "SELECT source, digest FROM texts WHERE collection = ? AND written_at <= ?",
                 (self.collection, cutoff),
             ).fetchall()
-            gone = {(s, d) for s, d in held if (s, d) not in live}
-            for source, digest in gone:
+        return {(str(s), str(d)) for s, d in held if (s, d) not in live}
+
+    def forget(self, versions: set[tuple[str, str]]) -> None:
+        with self._transaction() as db:
+            for source, digest in versions:
                 for table in ("postings", "texts"):
                     db.execute(
-                        f"DELETE FROM {table} WHERE collection = ? AND source = ? "
-                        "AND digest = ? AND written_at <= ?",
-                        (self.collection, source, digest, cutoff),
+                        f"DELETE FROM {table} WHERE collection = ? AND source = ? AND digest = ?",
+                        (self.collection, source, digest),
                     )
-        return len(gone)
 
     def versions(self) -> set[tuple[str, str]]:
         with self._lock:

@@ -76,24 +76,27 @@ class ServerPostings:
         return out
 
     def remove(self, source: str, keep: str | None = None) -> None:
-        self._rewrite(lambda s, d: s == source and d != keep, 0.0, everything=True)
+        self._rewrite(lambda s, d: s == source and d != keep)
         where: Any = {"source": source}
         if keep is not None:
             where = {"$and": [where, {"digest": {"$ne": keep}}]}
         self.texts.delete(where=where)
 
-    def drop_orphans(self, live: Live, cutoff: float) -> int:
-        dropped = self._rewrite(lambda s, d: (s, d) not in live, cutoff)
+    def dead(self, live: Live, cutoff: float) -> set[tuple[str, str]]:
         old: Any = {"written_at": {"$lte": cutoff}}
         got = self.texts.get(where=old, include=["metadatas"])
-        gone = [
-            cid
-            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
-            if (meta.get("source"), meta.get("digest")) not in live
-        ]
-        for at in range(0, len(gone), _PAGE):
-            self.texts.delete(ids=gone[at : at + _PAGE])
-        return dropped
+        found = {(str(m["source"]), str(m["digest"])) for m in got["metadatas"] or []}
+        for header in self.headers():
+            if float(header["written_at"]) <= cutoff:
+                found.update((s, d) for s, d in json.loads(header["versions"]))
+        return {version for version in found if version not in live}
+
+    def forget(self, versions: set[tuple[str, str]]) -> None:
+        if not versions:
+            return
+        self._rewrite(lambda s, d: (s, d) in versions)
+        for source, digest in versions:
+            self.texts.delete(ids=[row_id("", source, digest)])
 
     def versions(self) -> set[tuple[str, str]]:
         return {(s, d) for header in self.headers() for s, d in json.loads(header["versions"])}
@@ -137,21 +140,13 @@ class ServerPostings:
             ids = [row_id(term, segment, "") for term, _held in page]
             self.collection.upsert(ids=ids, metadatas=metadatas, embeddings=_ones(len(page)))
 
-    def _rewrite(
-        self, dead: Callable[[str, str], bool], cutoff: float, everything: bool = False
-    ) -> int:
-        """Rewrite the segments holding dead versions (written before cutoff, unless
-        everything) without them; how many versions went."""
-        dropped = 0
+    def _rewrite(self, dead: Callable[[str, str], bool]) -> None:
+        """Rewrite the segments that hold dead versions without them."""
         for header in self.headers():
-            if not everything and float(header["written_at"]) > cutoff:
-                continue
             held = [tuple(v) for v in json.loads(header["versions"])]
             gone = {(s, d) for s, d in held if dead(s, d)}
             if gone:
-                dropped += len(gone)
                 self._replace([str(header["segment"])], gone, float(header["written_at"]))
-        return dropped
 
     def _merge(self) -> None:
         """Merge the smallest segments into one (with their dead versions left out)."""

@@ -317,31 +317,25 @@ class Store:
         """Delete chunks left behind by an interrupted write; returns how many went.
 
         Only orphans older than ``min_age`` seconds go, so a writer never deletes the chunks
-        another writer (on a shared Chroma server) has written but not yet committed. An
-        orphan whose source and digest are both live, though not together (its content is
-        another source's), stays until its source's next write replaces it; no reader sees it.
+        another writer (on a shared Chroma server) has written but not yet committed. Chunks
+        an older qa left behind, before versions were registered, stay (no reader sees them)
+        until `qa index --rebuild`.
         """
-        records = self.sources()
-        live = {(r.source, r.digest) for r in records}
-        # only chunks of a source or a digest the manifest lacks are read, not every chunk
-        # with its sentence vectors (~10 KB each) at every `qa index`
-        suspects: Any = None
-        if records:
-            sources = sorted({r.source for r in records})
-            digests = sorted({r.digest for r in records})
-            suspects = {"$or": [{"source": {"$nin": sources}}, {"digest": {"$nin": digests}}]}
+        live = {(r.source, r.digest) for r in self.sources()}
         cutoff = time.time() - min_age
-        orphans: list[str] = []
-        for page in self.pages(["metadatas"], suspects):
-            for cid, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
-                old = float(meta.get("written_at", 0.0) or 0.0) <= cutoff
-                if (meta.get("source"), meta.get("digest")) not in live and old:
-                    orphans.append(cid)
-        for at in range(0, len(orphans), _PAGE):
-            self._call(lambda at=at: self.chunks.delete(ids=orphans[at : at + _PAGE]))
+        # a write registers its version (its text) before its chunks: the versions registered
+        # but not in the manifest are all there is to look at, not every chunk
         shared = live | self._versions_beside()  # a rebuild's postings are the live ones'
-        self._call(lambda: self.postings.drop_orphans(shared, cutoff))
-        return len(orphans)
+        dead = self._call(lambda: self.postings.dead(shared, cutoff))
+        dropped = 0
+        for source, digest in sorted(dead):
+            where: Any = {"$and": [{"source": source}, {"digest": digest}]}
+            ids = self._call(lambda where=where: self.chunks.get(where=where, include=[]))["ids"]
+            for at in range(0, len(ids), _PAGE):
+                self._call(lambda at=at, ids=ids: self.chunks.delete(ids=ids[at : at + _PAGE]))
+            dropped += len(ids)
+        self._call(lambda: self.postings.forget(dead))
+        return dropped
 
     def _versions_beside(self) -> set[tuple[str, str]]:
         """The versions a rebuild's collections hold (or, for a rebuild, the live ones')."""

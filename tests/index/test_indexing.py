@@ -105,6 +105,8 @@ def test_drop_orphans_deletes_only_old_unreferenced_chunks(
         "newer-version": ("a.txt", "e" * 64, 0.0),  # a live source, an unknown digest
         "just-written": ("c.txt", "f" * 64, time.time()),  # another writer's, in progress
     }
+    for source, digest, at in stranded.values():  # a write registers its version first
+        store.postings.write_text(source, digest, "Orphaned text.", at)
     store.chunks.upsert(
         ids=list(stranded),
         documents=["Orphaned text."] * len(stranded),
@@ -134,6 +136,7 @@ def test_interrupted_write_is_invisible_and_cleaned_up(
     document = load_document(docs / "a.txt")
     chunks = chunk_text(document.text)
     ids = [f"orphan-{i}" for i in range(len(chunks))]
+    store.postings.write_text("a.txt", document.digest, document.text, 0.0)  # its first step
     store.chunks.upsert(
         ids=ids,
         documents=[c.text for c in chunks],
@@ -166,6 +169,7 @@ def test_fresh_orphans_of_another_writer_survive_until_their_grace_ends(
     index_paths(store, embedder, [_docs(tmp_path / "docs")])
     count = store.count()
     # another writer on a shared server has written these chunks, not yet its manifest record
+    store.postings.write_text("c.txt", "x", "Gamma is new.", time.time())
     store.chunks.upsert(
         ids=["in-flight"],
         documents=["Gamma is new."],
