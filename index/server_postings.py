@@ -161,8 +161,17 @@ class ServerPostings:
         by_term: dict[str, list[tuple[str, str, bytes]]] = {}
         kept: set[tuple[str, str]] = set()
         where: Any = {"segment": {"$in": segments}}
-        got = self.collection.get(where=where, include=["metadatas"])
-        for meta in got["metadatas"] or []:
+        ids: list[str] = []
+        metadatas: list[Any] = []
+        while True:  # a page at a time: a merge reads more rows than one query may bind
+            got = self.collection.get(
+                where=where, include=["metadatas"], limit=_PAGE, offset=len(ids)
+            )
+            ids += got["ids"]
+            metadatas += got["metadatas"] or []
+            if len(got["ids"]) < _PAGE:
+                break
+        for meta in metadatas:
             if "term" not in meta:
                 kept.update(
                     (s, d) for s, d in json.loads(str(meta["versions"])) if (s, d) not in gone
@@ -172,7 +181,8 @@ class ServerPostings:
                 if (source, digest) not in gone:
                     by_term.setdefault(str(meta["term"]), []).append((source, digest, entries))
         self._write_segment(by_term, sorted(kept), now)
-        self.collection.delete(ids=list(got["ids"]))
+        for at in range(0, len(ids), _PAGE):
+            self.collection.delete(ids=ids[at : at + _PAGE])
 
 
 def _versions(meta: Any) -> list[tuple[str, str, bytes]]:
