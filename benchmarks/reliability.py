@@ -1,14 +1,15 @@
 """Reliability figures: load held, memory flat, faults survived, bad inputs tried, data lost.
 
 Usage: python benchmarks/reliability.py [--quick] [--duration 60] [--clients 32]
-       [--requests 10000] [--sample-every 1000] [--skip-tests] [--json]
+       [--requests 10000] [--sample-every 1000] [--workers 1] [--skip-tests] [--json]
 
-Starts `qa serve` on a free loopback port over a temporary data folder holding the bundled
-article, then
+Starts `qa serve --workers N` on a free loopback port over a temporary data folder holding the
+bundled article, then
   (a) load: ``--clients`` concurrent clients ask /api/ask for ``--duration`` seconds, questions
       drawn from tests/eval/article.jsonl; every answer must equal the one the same server gave
       that question alone (and match the question set's expected words), so cross-talk shows;
-  (b) memory: ``--requests`` more requests, the server's RSS sampled every ``--sample-every``;
+  (b) memory: ``--requests`` more requests, the RSS of the server and its workers sampled every
+      ``--sample-every``;
   (c) a kill -9 of the server, after which the store must hold every chunk it held before;
   (d) the fast reliability and fault tests under pytest, counted.
 It prints a table and one JSON line, and stops everything it started (loopback only).
@@ -91,11 +92,25 @@ class Tally:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    """Resident memory of a process and its child processes (the workers) in MB, from /proc."""
+    total = 0
+    for each in (pid, *children(pid)):
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except FileNotFoundError:
+            continue  # a child that exited meanwhile
+        total += sum(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmRSS:")
+    if not total:
+        raise RuntimeError(f"no VmRSS for process {pid}")
+    return round(total / 1024, 1)
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's children, from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.extend(int(n) for n in (task / "children").read_text().split())
+    return found
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -164,12 +179,15 @@ def hammer(url: str, items: list[Asked], clients: int, until: float, count: int 
     return tally
 
 
-def load(url: str, pid: int, items: list[Asked], clients: int, seconds: float) -> dict[str, Any]:
+def load(
+    url: str, pid: int, items: list[Asked], clients: int, seconds: float, workers: int = 1
+) -> dict[str, Any]:
     rss_start = rss_mb(pid)
     started = time.monotonic()
     tally = hammer(url, items, clients, started + seconds)
     wall = time.monotonic() - started
     return {
+        "workers": workers,
         "clients": clients,
         "seconds": round(wall, 1),
         "requests": len(tally.latencies),
@@ -179,7 +197,7 @@ def load(url: str, pid: int, items: list[Asked], clients: int, seconds: float) -
         "p95_ms": percentile(tally.latencies, 0.95) if tally.latencies else 0.0,
         "throughput_rps": round(len(tally.latencies) / wall, 1),
         "rss_start_mb": rss_start,
-        "rss_end_mb": rss_mb(pid),
+        "rss_end_mb": rss_mb(pid),  # the server's own; each worker process has its own too
         "first_problems": (tally.errors + tally.wrong)[:5],
     }
 
@@ -251,6 +269,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--requests", type=int, help="memory run (default 10000, quick 1000)")
     parser.add_argument("--sample-every", type=int, help="RSS sample interval (default 1/10)")
+    parser.add_argument("--workers", type=int, default=1, help="`qa serve --workers N` (default 1)")
     parser.add_argument("--skip-tests", action="store_true", help="no pytest run")
     parser.add_argument("--json", action="store_true", help="only the JSON line")
     args = parser.parse_args()
@@ -267,12 +286,15 @@ def main() -> int:
     say(f"indexing the bundled article into {data} ...")
     chunks_before = chunk_count(data)
     say("starting qa serve ...")
-    proc, url = start_qa_serve(data)
+    proc, url = start_qa_serve(data, QA_WORKERS=str(args.workers))
     killed = False
     try:
         items = reference_answers(url)
-        say(f"{len(items)} questions answered right alone; {args.clients} clients for {duration} s")
-        loaded = load(url, proc.pid, items, args.clients, duration)
+        say(
+            f"{len(items)} questions answered right alone; {args.clients} clients for "
+            f"{duration} s, {args.workers} worker(s)"
+        )
+        loaded = load(url, proc.pid, items, args.clients, duration, args.workers)
         say(f"load: {loaded['requests']} requests, p95 {loaded['p95_ms']} ms; memory run ...")
         flat = memory(url, proc.pid, items, requests, every)
         say("kill -9 of the server ...")
@@ -309,7 +331,8 @@ def main() -> int:
             "load held",
             "yes" if held else "NO",
             f"{loaded['requests']} requests from {loaded['clients']} clients in "
-            f"{loaded['seconds']} s: {loaded['errors']} errors, {loaded['wrong']} wrong; "
+            f"{loaded['seconds']} s ({loaded['throughput_rps']}/s, workers "
+            f"{loaded['workers']}): {loaded['errors']} errors, {loaded['wrong']} wrong; "
             f"p50 {loaded['p50_ms']} ms, p95 {loaded['p95_ms']} ms; RSS "
             f"{loaded['rss_start_mb']} -> {loaded['rss_end_mb']} MB; over {flat['requests']} "
             f"more: {flat['rss_mb'][0]} -> {flat['rss_mb'][-1]} MB ({flat['growth_mb']:+} MB)",

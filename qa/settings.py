@@ -39,6 +39,10 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: v >= 1,
         "must be 1 or more: it is how many uploads one client may make a minute",
     ),
+    "workers": (
+        lambda v: v >= 1,
+        "must be 1 or more: it is how many processes answer the HTTP API's questions",
+    ),
 }
 
 
@@ -72,6 +76,7 @@ class Settings:
     max_upload_mb: float = 20.0  # per file
     max_upload_files: int = 20  # per upload
     uploads_per_minute: int = 30  # per client
+    workers: int = 1  # processes answering `qa serve`'s /api/ask; 1: the server's own
 
     def __post_init__(self) -> None:
         """Refuse values no part of qa can use, in one line naming their variables."""

@@ -11,6 +11,12 @@ def serve_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p = sub.add_parser("serve", help="the chat page and HTTP API (http://127.0.0.1:7860)")
     p.add_argument("--host", help="address to bind (default 127.0.0.1, env QA_HOST)")
     p.add_argument("--port", type=int, help="port (default 7860, env QA_PORT)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes answering /api/ask (default 1: the server itself, env QA_WORKERS)",
+    )
     p.set_defaults(run=_serve)
 
 
@@ -24,7 +30,11 @@ def slack_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from ui.server import serve
 
-    serve(settings.with_(**{k: v for k in ("host", "port") if (v := getattr(args, k)) is not None}))
+    serve(
+        settings.with_(
+            **{k: v for k in ("host", "port", "workers") if (v := getattr(args, k)) is not None}
+        )
+    )
     return 0
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from qa import Assistant, Citation, QAError, QuestionError, Settings, StoreUnavailable
 from ui.documents_api import NO_FILES, documents_router
 from ui.limits import RateLimit
+from ui.workers import AnswerPool, WorkerLost
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +117,21 @@ def _guard(credentials: tuple[str, str]) -> Any:
 
 
 def api_router(
-    assistant: Assistant, settings: Settings, upload_limit: RateLimit | None = None
+    assistant: Assistant,
+    settings: Settings,
+    upload_limit: RateLimit | None = None,
+    pool: AnswerPool | None = None,
 ) -> APIRouter:
     """The routes, bound to one assistant; mounted before the chat page so they win.
-    ``upload_limit`` counts uploads per client (pass the chat page's to share one count)."""
+    ``upload_limit`` counts uploads per client (pass the chat page's to share one count);
+    with a ``pool``, its worker processes answer `/api/ask`."""
     router = APIRouter()
+
+    def answer(question: str, history: list[tuple[str, str]]) -> dict[str, Any]:
+        if pool is not None:
+            return pool.ask(question, history)
+        return assistant.ask(question, history).to_dict()
+
     slots = threading.BoundedSemaphore(ASK_CONCURRENCY)
     credentials = parse_auth(settings.auth)
     guards = [Depends(_guard(credentials))] if credentials else []
@@ -128,7 +139,7 @@ def api_router(
     responses: dict[int | str, dict[str, Any]] = {
         400: {"model": Problem, "description": "The body is not JSON"},
         422: {"model": Problem, "description": "Empty or over-long question, bad history"},
-        503: {"model": Problem, "description": "The store cannot be reached"},
+        503: {"model": Problem, "description": "The store cannot be reached, a worker died"},
     }
     if credentials:
         responses[401] = {"model": Problem, "description": "Missing or wrong user and password"}
@@ -145,10 +156,10 @@ def api_router(
         history = [(str(turn[0]), str(turn[1])) for turn in request.history]  # type: ignore[attr-defined]
         try:
             with slots:
-                return assistant.ask(request.question, history).to_dict()  # type: ignore[attr-defined]
+                return answer(request.question, history)  # type: ignore[attr-defined]
         except QuestionError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-        except StoreUnavailable as exc:
+        except (StoreUnavailable, WorkerLost) as exc:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
         except QAError as exc:
             log.warning("ask failed: %s", exc)
@@ -171,15 +182,19 @@ def api_router(
 
 
 def create_api(
-    assistant: Assistant, settings: Settings, upload_limit: RateLimit | None = None
+    assistant: Assistant,
+    settings: Settings,
+    upload_limit: RateLimit | None = None,
+    pool: AnswerPool | None = None,
 ) -> FastAPI:
-    """A FastAPI app with only the HTTP API (the chat page is mounted on it by ui.server)."""
+    """A FastAPI app with only the HTTP API (the chat page is mounted on it by ui.server);
+    with a ``pool``, its worker processes answer `/api/ask`."""
     app = FastAPI(
         title="qa",
         summary="Ask questions of your documents; answers quote them verbatim, with citations.",
         version="0.1.0",
     )
-    app.include_router(api_router(assistant, settings, upload_limit))
+    app.include_router(api_router(assistant, settings, upload_limit, pool))
 
     @app.exception_handler(RequestValidationError)
     def refuse(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -37,6 +37,7 @@ def test_defaults() -> None:
     assert (settings.llm, settings.llm_timeout, settings.llm_judge) == ("none", 30.0, False)
     assert (settings.host, settings.port, settings.collection) == ("127.0.0.1", 7860, "documents")
     assert settings.chroma_url == settings.llm_model == settings.auth == ""
+    assert settings.workers == 1  # qa serve answers in its own process
 
 
 def test_every_field_is_read_from_its_variable_and_converted(tmp_path: Path) -> None:
@@ -56,6 +57,7 @@ def test_every_field_is_read_from_its_variable_and_converted(tmp_path: Path) -> 
         "QA_HOST": "0.0.0.0",
         "QA_PORT": "8080",
         "QA_AUTH": "reader:pw",
+        "QA_WORKERS": "3",
     }
     settings = Settings.from_env(env=env)
     assert settings == Settings(
@@ -74,6 +76,7 @@ def test_every_field_is_read_from_its_variable_and_converted(tmp_path: Path) -> 
         host="0.0.0.0",
         port=8080,
         auth="reader:pw",
+        workers=3,
     )
     assert isinstance(settings.data_dir, Path)
 
@@ -107,6 +110,7 @@ def test_false_spellings(raw: str) -> None:
         ("QA_PORT", "80.5", "QA_PORT='80.5' is not a valid int"),
         ("QA_LLM_TIMEOUT", "soon", "QA_LLM_TIMEOUT='soon' is not a valid float"),
         ("QA_BUNDLED", "maybe", "QA_BUNDLED='maybe' is not a valid bool"),
+        ("QA_WORKERS", "two", "QA_WORKERS='two' is not a valid int"),
     ],
 )
 def test_values_that_do_not_convert_name_their_variable(
@@ -143,6 +147,9 @@ def test_the_data_dir_is_a_path_with_the_home_folder_expanded() -> None:
         ({"top_k": True}, "QA_TOP_K=True is not a valid int"),
         ({"llm_timeout": "30"}, "QA_LLM_TIMEOUT='30' is not a valid float"),
         ({"bundled": 1}, "QA_BUNDLED=1 is not a valid bool"),
+        ({"workers": 0}, "QA_WORKERS=0 must be 1 or more: it is how many processes answer"),
+        ({"workers": -2}, "QA_WORKERS=-2 must be 1 or more"),
+        ({"workers": 2.0}, "QA_WORKERS=2.0 is not a valid int"),
     ],
 )
 def test_a_bad_value_is_refused_when_the_settings_are_made(
@@ -185,6 +192,8 @@ def test_secrets_are_not_shown_in_the_error() -> None:
         {"llm_timeout": 5},
         {"port": 0},
         {"port": 65535},
+        {"workers": 1},
+        {"workers": 2},
     ],
 )
 def test_values_at_the_edges_are_accepted(changes: dict[str, Any]) -> None:
