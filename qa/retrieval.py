@@ -54,7 +54,7 @@ class HybridSearch:
         self.k = k
         self.candidates = candidates
         self._view: View | None = None
-        self._lengths: tuple[int, ...] = ()
+        self._key: tuple[str, tuple[int, ...]] | None = None
         self._lock = threading.Lock()
 
     def view(self) -> View:
@@ -62,12 +62,10 @@ class HybridSearch:
         store = self.library.store
         records, generation = store.snapshot()
         with self._lock:
-            lengths = tuple(r.terms for r in records)  # an older store gets them when opened
-            if self._view is None or (self._view.generation, self._lengths) != (
-                generation,
-                lengths,
-            ):
-                self._view, self._lengths = View(generation, LexicalIndex(store, records)), lengths
+            # the lengths too: an older store gets them when opened, in the same generation
+            key = (generation, tuple(r.terms for r in records))
+            if self._view is None or key != self._key:
+                self._view, self._key = View(generation, LexicalIndex(store, records)), key
             return self._view
 
     def search(
