@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 LEXICON_FILE = "lexicon.sqlite3"
 FIELDS = 4  # start, end, length, tf
-_PAGE = 5000
 
 Live = set[tuple[str, str]]  # the (source, digest) pairs the manifest holds
 Version = tuple[str, str, dict[str, bytes]]  # source, digest and its packed postings by term
@@ -214,5 +213,6 @@ class LocalPostings:
 
 
 def row_id(term: str, source: str, digest: str) -> str:
+    """A content-derived row id on a Chroma server, as chunk ids are."""
     key = f"{term}\x00{source}\x00{digest}"
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
