@@ -142,13 +142,19 @@ class LexicalIndex:
             self._count(new, self.store.postings_of(new, self.live, data=False))
 
     def idf(self, term: str) -> float:
-        self.learn([term])
-        count = self._df[term]
+        count = self._frequency(term)
         return math.log(1 + (self.n - count + 0.5) / (count + 0.5)) if count else self.unseen_idf
 
     def knows(self, term: str) -> bool:
-        self.learn([term])
-        return self._df[term] > 0
+        return self._frequency(term) > 0
+
+    def _frequency(self, term: str) -> int:
+        """A term's document frequency: cached, else read (the readers ask often)."""
+        count = self._df.get(term)
+        if count is None:
+            self.learn([term])
+            count = self._df[term]
+        return count
 
     def top(self, query_terms: Sequence[str], k: int) -> list[tuple[str, float]]:
         """The k best (chunk id, score) pairs for the query terms, best first (see BM25.top)."""
