@@ -35,6 +35,7 @@ class ServerPostings:
         base = base_name(collection)
         self.collection = client.get_or_create_collection(f"{base}__terms", embedding_function=None)
         self.texts = client.get_or_create_collection(f"{base}__texts", embedding_function=None)
+        self._known: tuple[list[str], set[tuple[str, str]]] | None = None  # segments, versions
 
     def write(self, versions: Sequence[Version], now: float) -> None:
         by_term: dict[str, list[tuple[str, str, bytes]]] = {}
@@ -62,8 +63,18 @@ class ServerPostings:
     def find(self, terms: Sequence[str], live: Live, data: bool = True) -> list[Row]:
         if not terms:
             return []
-        where: Any = {"term": {"$in": list(terms)}}
-        got = self.collection.get(where=where, include=["metadatas"])
+        for _attempt in range(3):
+            segments = self._segments(live)
+            got = self.collection.get(
+                ids=[row_id(term, segment, "") for term in terms for segment in segments],
+                include=["metadatas"],
+            )
+            # a segment is rewritten header first: if every header is still there after the
+            # rows were read, no row of theirs had gone before
+            heads = [row_id("", segment, "") for segment in segments]
+            if len(self.collection.get(ids=heads, include=[])["ids"]) == len(heads):
+                break
+            self._known = None  # rewritten meanwhile (merged or swept): read the headers again
         out, seen = [], set()
         for meta in got["metadatas"] or []:
             term = str(meta["term"])
@@ -74,6 +85,16 @@ class ServerPostings:
         if not data:
             out = [row._replace(data=b"") for row in out]
         return out
+
+    def _segments(self, live: Live) -> list[str]:
+        """The segments to read, from the headers last read, read again when a live version is
+        in none of them (written since)."""
+        known = self._known
+        if known is None or not live <= known[1]:
+            headers = self.headers()
+            held = {(s, d) for header in headers for s, d in json.loads(header["versions"])}
+            known = self._known = ([str(header["segment"]) for header in headers], held)
+        return known[0]
 
     def remove(self, source: str, keep: str | None = None) -> None:
         self._rewrite(lambda s, d: s == source and d != keep)
@@ -117,6 +138,7 @@ class ServerPostings:
     ) -> None:  # fmt: skip
         """Write a segment: its header first, so a killed write is swept by its versions."""
         segment = uuid.uuid4().hex[:16]
+        self._known = None
         if not versions:
             return
         header: Any = {"kind": "segment", "segment": segment, "written_at": now,
@@ -181,8 +203,12 @@ class ServerPostings:
                 if (source, digest) not in gone:
                     by_term.setdefault(str(meta["term"]), []).append((source, digest, entries))
         self._write_segment(by_term, sorted(kept), now)
-        for at in range(0, len(ids), _PAGE):
-            self.collection.delete(ids=ids[at : at + _PAGE])
+        # the headers go first: a reader that still sees a segment's header has all its rows
+        heads = {row_id("", segment, "") for segment in segments}
+        self.collection.delete(ids=sorted(heads))
+        rows = [i for i in ids if i not in heads]
+        for at in range(0, len(rows), _PAGE):
+            self.collection.delete(ids=rows[at : at + _PAGE])
 
 
 def _versions(meta: Any) -> list[tuple[str, str, bytes]]:

@@ -221,3 +221,31 @@ def test_server_postings_stay_a_few_segments_however_many_writes_made_them(
     asked = ["When was the glacier of town 12 first recorded?", "Who keeps report 7?", "boats"]
     assert_lexicon_matches(store, asked)
     assert unindexed_versions(store) == set()
+
+
+@pytest.mark.integration
+def test_a_reader_of_server_postings_follows_segments_merged_by_another_process(
+    chroma_server: str, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    from index.server_postings import MERGE_AT, ServerPostings
+    from tests.index.conftest import unique_collection
+    from tests.index.test_resume import write_corpus
+
+    settings = {"chroma_url": chroma_server, "collection": unique_collection("follow")}
+    writer = build_assistant(data_dir=tmp_path / "writer", **settings, embedder=embedder)
+    docs = sorted(write_corpus(tmp_path / "docs", MERGE_AT + 4).glob("*.txt"))
+    for path in docs[:3]:
+        writer.index([path])
+    store = writer.library.store
+    live = {(r.source, r.digest) for r in store.sources()}
+    asked = ["glacier", "town", "report", "recorded", "zanzibar"]
+    reader = ServerPostings(store.client, store.name)  # another process's, on the same server
+    before = sorted(reader.find(asked, live))
+    assert {row.source for row in before} == {source for source, _digest in live}
+    segments = {header["segment"] for header in reader.headers()}
+
+    for path in docs[3:]:  # each write a segment: past MERGE_AT the smallest are merged
+        writer.index([path])
+    assert not segments <= {header["segment"] for header in store.postings.headers()}
+    assert sorted(reader.find(asked, live)) == before  # the rows it knew of moved: found anew
+    assert sorted(reader.find(asked, live, data=False)) == [r._replace(data=b"") for r in before]
