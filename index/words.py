@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
-import os
 import re
+import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
-MERGE_AT = 16  # segment files: more than this and they are merged into one
-MAX_WORDS = 2_000_000  # in memory; past it, words met at question time are not kept
+WORDS_FILE = "words.sqlite3"
+MEMORY_WORDS = 20_000  # words kept in memory once looked up or encoded (about 20 MB)
+_BATCH = 20_000  # words a lookup asks for at once
 
 STOPWORDS = frozenset(
     """
@@ -61,20 +62,34 @@ class WordVectors:
     looks up the words of its passages instead of encoding them.
 
     Indexing calls ``learn`` with the chunk texts: their new words are encoded and written to
-    ``folder`` as one more segment file (atomically; several processes may write at once),
-    and many segments are merged into one. Words are the same function of the model whatever
-    the corpus, so one folder per model serves every store. Words met only when answering are
-    encoded then and kept in memory. Vectors are kept as float16.
+    an SQLite file in ``folder`` (several processes may write at once). Answering looks up
+    the words it needs there, so no process holds the vectors of a whole corpus's words.
+    Words are the same function of the model whatever the corpus, so one folder per model
+    serves every store. Words met only when answering are encoded then; up to MEMORY_WORDS
+    words are kept in memory. Vectors are kept as float16. A folder that cannot be written
+    costs encoding only.
     """
 
     def __init__(self, folder: Path, encode: Callable[[list[str]], NDArray[np.float32]]) -> None:
         self.folder = folder
         self.encode = encode
-        self._rows: dict[str, NDArray[np.float16]] = {}
-        self._saved: set[str] = set()  # words in segment files
-        self._loaded: set[str] = set()  # segment files read
-        self._stamp: int | None = None  # the folder's mtime when last listed
+        self._rows: dict[str, NDArray[np.float16]] = {}  # looked up or encoded, kept
         self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(
+                folder / WORDS_FILE, timeout=60, check_same_thread=False, isolation_level=None
+            )
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, vector BLOB NOT NULL) "
+                "WITHOUT ROWID"
+            )
+            self._db = db
+            self._import_segments()
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("cannot keep word vectors in %s: %s", folder, exc)
 
     def vectors(self, asked: list[str]) -> NDArray[np.float32]:
         """One unit vector per word (a row each, in order)."""
@@ -83,23 +98,26 @@ class WordVectors:
         if not asked:
             return self.encode([])
         with self._lock:
-            if any(word not in self._rows for word in asked):
-                self._read_new_segments()
             found = {word: self._rows[word] for word in asked if word in self._rows}
-        missing = [word for word in dict.fromkeys(asked) if word not in found]
+        unread = [word for word in dict.fromkeys(asked) if word not in found]
+        if unread:
+            found.update(self._saved(unread))
+        missing = [word for word in unread if word not in found]
         if missing:
-            fresh = dict(zip(missing, self.encode(missing).astype(np.float16), strict=True))
-            found.update(fresh)
-            with self._lock:
-                if len(self._rows) < MAX_WORDS:
-                    self._rows.update(fresh)
+            found.update(zip(missing, self.encode(missing).astype(np.float16), strict=True))
+        with self._lock:
+            for word in unread:
+                if len(self._rows) >= MEMORY_WORDS:
+                    break
+                self._rows[word] = found[word]
         return np.stack([found[word] for word in asked]).astype(np.float32)
 
     def unknown(self, texts: Iterable[str]) -> list[str]:
         """The words of texts that learn would encode: neither saved nor met before."""
+        asked = vocabulary(texts)
         with self._lock:
-            self._read_new_segments()
-            return sorted(vocabulary(texts) - self._saved - self._rows.keys())
+            asked -= self._rows.keys()
+        return sorted(asked - self._saved(sorted(asked)).keys())
 
     def learn(
         self, texts: Iterable[str], encoded: Mapping[str, NDArray[np.float32]] | None = None
@@ -108,85 +126,60 @@ class WordVectors:
         ``encoded`` holds vectors the caller has already computed (see ``unknown``)."""
         import numpy as np
 
-        with self._lock:
-            self._read_new_segments()
-            new = sorted(vocabulary(texts) - self._saved)
-            known = {word: self._rows[word] for word in new if word in self._rows}
+        asked = sorted(vocabulary(texts))
+        new = [word for word in asked if word not in self._saved(asked, vectors=False)]
         if not new:
             return 0
         given = encoded or {}
+        with self._lock:
+            known = {word: self._rows[word] for word in new if word in self._rows}
         known.update((word, given[word].astype(np.float16)) for word in new if word in given)
         todo = [word for word in new if word not in known]
         if todo:
             known.update(zip(todo, self.encode(todo).astype(np.float16), strict=True))
-        vectors = np.stack([known[word] for word in new])
-        with self._lock:
-            self._rows.update(zip(new, vectors, strict=True))
+        rows = [(word, known[word].astype("<f2").tobytes()) for word in new]
         try:
-            self._write(new, vectors)
-            self._merge()
-        except OSError as exc:  # a read-only cache: answering encodes these words instead
+            with self._lock:
+                if self._db is None:
+                    raise sqlite3.OperationalError("no word file")
+                self._db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
+        except sqlite3.Error as exc:  # a read-only cache: answering encodes these words instead
             log.warning("cannot save word vectors in %s: %s", self.folder, exc)
+            with self._lock:
+                self._rows.update((word, known[word]) for word in new[:MEMORY_WORDS])
         return len(new)
 
-    def _segments(self) -> list[Path]:
-        return sorted(self.folder.glob("*.npz"))
-
-    def _read_new_segments(self) -> None:
-        """Read the segment files written since the last look (cheap when none were)."""
+    def _saved(self, asked: list[str], vectors: bool = True) -> dict[str, NDArray[np.float16]]:
+        """The saved vectors of these words (those saved); with ``vectors`` False, the words
+        alone, each mapped to an empty row."""
         import numpy as np
 
-        try:
-            stamp = self.folder.stat().st_mtime_ns
-        except OSError:
-            return
-        if stamp == self._stamp:
-            return
-        self._stamp = stamp
-        for path in self._segments():
-            if path.name in self._loaded:
-                continue
+        column = "vector" if vectors else "x''"
+        found = []
+        with self._lock:
+            if self._db is None:
+                return {}
+            for at in range(0, len(asked), _BATCH):
+                found += self._db.execute(
+                    f"SELECT word, {column} FROM words "
+                    "WHERE word IN (SELECT value FROM json_each(?))",
+                    (json.dumps(asked[at : at + _BATCH]),),
+                ).fetchall()
+        return {str(word): np.frombuffer(blob, dtype="<f2") for word, blob in found}
+
+    def _import_segments(self) -> None:
+        """Move the segment files an older qa wrote (``*.npz``) into the word file."""
+        import numpy as np
+
+        assert self._db is not None
+        for path in sorted(self.folder.glob("*.npz")):
             try:
                 with np.load(path) as data:
                     listed = bytes(data["words"]).decode("utf-8").split("\n")
-                    vectors = data["vectors"]
-            except (OSError, ValueError, KeyError) as exc:  # merged away meanwhile, or damaged
+                    vectors = np.asarray(data["vectors"], dtype="<f2")
+            except (OSError, ValueError, KeyError) as exc:  # imported meanwhile, or damaged
                 log.debug("skipped word vectors %s: %s", path, exc)
                 continue
-            self._loaded.add(path.name)
-            self._saved.update(listed)
-            for word, row in zip(listed, vectors, strict=False):
-                self._rows.setdefault(word, row)
-
-    def _write(self, listed: list[str], vectors: NDArray[np.float16]) -> None:
-        import numpy as np
-
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{uuid.uuid4().hex}.npz"
-        temp = self.folder / f".{name}.tmp"
-        try:
-            with temp.open("wb") as handle:
-                packed = np.frombuffer("\n".join(listed).encode("utf-8"), dtype=np.uint8)
-                np.savez(handle, words=packed, vectors=vectors)
-            os.replace(temp, self.folder / name)
-        finally:
-            temp.unlink(missing_ok=True)
-        with self._lock:
-            self._loaded.add(name)
-            self._saved.update(listed)
-
-    def _merge(self) -> None:
-        """Past MERGE_AT segments: write every known word as one segment, then drop the
-        segments it replaces (a reader that misses one finds the merged file)."""
-        import numpy as np
-
-        with self._lock:
-            self._read_new_segments()
-            merged = [path for path in self._segments() if path.name in self._loaded]
-            if len(merged) <= MERGE_AT:
-                return
-            listed = list(self._rows)
-            vectors = np.stack([self._rows[word] for word in listed])
-        self._write(listed, vectors)
-        for path in merged:
+            rows = [(w, row.tobytes()) for w, row in zip(listed, vectors, strict=False)]
+            self._db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
             path.unlink(missing_ok=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ from index import Embedder, bundled_model_path
 from index.chunking import chunk_text
 from index.indexer import embed_chunks
 from index.onnx_encoder import MAX_TOKENS, onnx_file, plan_batches
-from index.words import vocabulary
+from index.words import WORDS_FILE, vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "qa" / "data" / "article.txt"
@@ -98,11 +100,11 @@ def test_indexing_saves_the_new_words_encoded_with_the_chunks(
     vectors, sentences = embed_chunks(embedder, chunks)
     assert len(vectors) == len(sentences) == len(chunks)
     assert embedder.words.unknown(chunk.text for chunk in chunks) == []
-    saved = list(own.parent.joinpath("words").glob("*.npz"))
-    assert len(saved) == 1
-    with np.load(saved[0]) as data:
-        listed = bytes(data["words"]).decode("utf-8").split("\n")
-        stored = data["vectors"]
+    words_file = own.parent / "words" / WORDS_FILE
+    with contextlib.closing(sqlite3.connect(words_file)) as db:
+        found = db.execute("SELECT word, vector FROM words ORDER BY word").fetchall()
+    listed = [word for word, _blob in found]
+    stored = np.stack([np.frombuffer(blob, dtype="<f2") for _word, blob in found])
     assert listed == new
     assert stored.dtype == np.float16
     assert np.abs(stored - embedder.encode(new)).max() < 1e-3  # float16

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ import numpy as np
 
 from index import Embedder, bundled_model_path
 from index.onnx_encoder import onnx_file
-from index.words import MERGE_AT, WordVectors, vocabulary
+from index.words import MEMORY_WORDS, WORDS_FILE, WordVectors, vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = ROOT / "qa" / "data" / "article.txt"
@@ -55,28 +57,55 @@ def test_learned_words_are_saved_and_read_back_without_encoding(
     assert reader.vectors([]).shape == (0, 384)
 
 
-def test_segments_written_meanwhile_are_found_and_many_are_merged(
+def test_words_saved_by_another_process_meanwhile_are_found(
     tmp_path: Path, embedder: Embedder
 ) -> None:
     folder = tmp_path / "words"
     reader = WordVectors(folder, Recording(embedder))
-    reader.vectors(["alpha"])  # has looked at the folder before the writer wrote
+    reader.vectors(["alpha"])  # has looked before the writer wrote
     writer = WordVectors(folder, Recording(embedder))
-    batches = [[f"word{i}a word{i}b"] for i in range(MERGE_AT + 2)]
+    batches = [f"word{i}a word{i}b" for i in range(20)]
     for batch in batches:
-        writer.learn(batch)
-    segments = sorted(folder.glob("*.npz"))
-    assert 1 <= len(segments) <= 2  # merged once past MERGE_AT
-    assert not list(folder.glob(".*"))  # no temp files left
+        writer.learn([batch])
+    assert (folder / WORDS_FILE).is_file() and not list(folder.glob("*.npz"))
 
+    words = [w for batch in batches for w in batch.split()]
+    for looking in (WordVectors(folder, Recording(embedder)), reader):
+        encode = Recording(embedder)
+        looking.encode = encode
+        assert np.abs(looking.vectors(words) - embedder.encode(words)).max() < 2e-3
+        assert encode.asked == []
+        assert looking.unknown(["word3a wordless"]) == ["wordless"]
+
+
+def test_answering_holds_only_the_words_it_looked_up(tmp_path: Path, embedder: Embedder) -> None:
+    folder = tmp_path / "words"
+    many = [f"w{i}" for i in range(MEMORY_WORDS + 500)]
+    rows = np.ones((len(many), 384), dtype="<f2")
+    WordVectors(folder, Recording(embedder))  # makes the file; a corpus's words, saved:
+    with contextlib.closing(sqlite3.connect(folder / WORDS_FILE)) as db, db:
+        db.executemany("INSERT INTO words VALUES (?, ?)", zip(many, map(bytes, rows), strict=True))
     encode = Recording(embedder)
-    fresh = WordVectors(folder, encode)
-    words = [w for batch in batches for w in batch[0].split()]
-    assert np.abs(fresh.vectors(words) - embedder.encode(words)).max() < 2e-3
-    assert encode.asked == []
-    reader.encode = encode
-    assert np.abs(reader.vectors(words) - embedder.encode(words)).max() < 2e-3
-    assert encode.asked == []  # the older reader found the merged segment too
+    reader = WordVectors(folder, encode)
+    assert reader.vectors(["w7", "w9"]).shape == (2, 384) and encode.asked == []
+    assert set(reader._rows) == {"w7", "w9"}  # not the whole file
+    reader.vectors(many)
+    assert len(reader._rows) == MEMORY_WORDS and encode.asked == []
+
+
+def test_an_older_qa_s_segment_files_are_moved_into_the_word_file(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "words"
+    folder.mkdir()
+    listed = ["putin", "macron"]
+    vectors = embedder.encode(listed).astype(np.float16)
+    packed = np.frombuffer("\n".join(listed).encode("utf-8"), dtype=np.uint8)
+    np.savez(folder / "0123.npz", words=packed, vectors=vectors)  # as an older qa wrote them
+    encode = Recording(embedder)
+    got = WordVectors(folder, encode).vectors(listed)
+    assert encode.asked == [] and np.array_equal(got, vectors.astype(np.float32))
+    assert not list(folder.glob("*.npz"))
 
 
 def test_an_unwritable_cache_only_costs_encoding(tmp_path: Path, embedder: Embedder) -> None:
