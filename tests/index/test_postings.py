@@ -201,17 +201,23 @@ def test_a_rebuild_that_fails_halfway_leaves_the_live_postings_whole(
     assert wiki_backend["assistant"].ask("Who was the duke in the battle of Hastings?").answered
 
 
+def server_corpus(url: str, tmp_path: Path, embedder, files: int) -> tuple[Any, list[Path]]:  # type: ignore[no-untyped-def]
+    """An assistant on a new collection of the Chroma server, and files to index into it."""
+    from tests.index.conftest import unique_collection
+    from tests.index.test_resume import write_corpus
+
+    settings = {"chroma_url": url, "collection": unique_collection("segments")}
+    assistant = build_assistant(data_dir=tmp_path / "data", **settings, embedder=embedder)
+    return assistant, sorted(write_corpus(tmp_path / "docs", files).glob("*.txt"))
+
+
 @pytest.mark.integration
 def test_server_postings_stay_a_few_segments_however_many_writes_made_them(
     chroma_server: str, tmp_path: Path, embedder
 ) -> None:  # type: ignore[no-untyped-def]
     from index.server_postings import MERGE_AT, ServerPostings
-    from tests.index.conftest import unique_collection
-    from tests.index.test_resume import write_corpus
 
-    settings = {"chroma_url": chroma_server, "collection": unique_collection("segments")}
-    assistant = build_assistant(data_dir=tmp_path / "data", **settings, embedder=embedder)
-    docs = sorted(write_corpus(tmp_path / "docs", MERGE_AT + 6).glob("*.txt"))
+    assistant, docs = server_corpus(chroma_server, tmp_path, embedder, MERGE_AT + 6)
     for path in docs:  # one write, one segment, each
         assistant.index([path])
     assistant.remove(docs[3].name)  # rewrites the segment that holds it
@@ -228,12 +234,8 @@ def test_a_reader_of_server_postings_follows_segments_merged_by_another_process(
     chroma_server: str, tmp_path: Path, embedder
 ) -> None:  # type: ignore[no-untyped-def]
     from index.server_postings import MERGE_AT, ServerPostings
-    from tests.index.conftest import unique_collection
-    from tests.index.test_resume import write_corpus
 
-    settings = {"chroma_url": chroma_server, "collection": unique_collection("follow")}
-    writer = build_assistant(data_dir=tmp_path / "writer", **settings, embedder=embedder)
-    docs = sorted(write_corpus(tmp_path / "docs", MERGE_AT + 4).glob("*.txt"))
+    writer, docs = server_corpus(chroma_server, tmp_path, embedder, MERGE_AT + 4)
     for path in docs[:3]:
         writer.index([path])
     store = writer.library.store
