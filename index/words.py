@@ -106,10 +106,7 @@ class WordVectors:
         if missing:
             found.update(zip(missing, self.encode(missing).astype(np.float16), strict=True))
         with self._lock:
-            for word in unread:
-                if len(self._rows) >= MEMORY_WORDS:
-                    break
-                self._rows[word] = found[word]
+            self._keep((word, found[word]) for word in unread)
         return np.stack([found[word] for word in asked]).astype(np.float32)
 
     def unknown(self, texts: Iterable[str]) -> list[str]:
@@ -138,16 +135,22 @@ class WordVectors:
         if todo:
             known.update(zip(todo, self.encode(todo).astype(np.float16), strict=True))
         rows = [(word, known[word].astype("<f2").tobytes()) for word in new]
-        try:
-            with self._lock:
-                if self._db is None:
-                    raise sqlite3.OperationalError("no word file")
-                self._db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
-        except sqlite3.Error as exc:  # a read-only cache: answering encodes these words instead
-            log.warning("cannot save word vectors in %s: %s", self.folder, exc)
-            with self._lock:
-                self._rows.update((word, known[word]) for word in new[:MEMORY_WORDS])
+        with self._lock:
+            try:
+                if self._db is not None:
+                    self._db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
+                    return len(new)
+            except sqlite3.Error as exc:
+                log.warning("cannot save word vectors in %s: %s", self.folder, exc)
+            self._keep((word, known[word]) for word in new)  # unsaved: kept while there is room
         return len(new)
+
+    def _keep(self, pairs: Iterable[tuple[str, NDArray[np.float16]]]) -> None:
+        """Keep these words' vectors in memory, up to MEMORY_WORDS words (under the lock)."""
+        for word, row in pairs:
+            if len(self._rows) >= MEMORY_WORDS:
+                break
+            self._rows[word] = row
 
     def _saved(self, asked: list[str], vectors: bool = True) -> dict[str, NDArray[np.float16]]:
         """The saved vectors of these words (those saved); with ``vectors`` False, the words
