@@ -82,6 +82,7 @@ class WordVectors:
                 folder / WORDS_FILE, timeout=60, check_same_thread=False, isolation_level=None
             )
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, vector BLOB NOT NULL) "
                 "WITHOUT ROWID"
@@ -138,12 +139,23 @@ class WordVectors:
         with self._lock:
             try:
                 if self._db is not None:
-                    self._db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
+                    self._insert(rows)
                     return len(new)
             except sqlite3.Error as exc:
                 log.warning("cannot save word vectors in %s: %s", self.folder, exc)
             self._keep((word, known[word]) for word in new)  # unsaved: kept while there is room
         return len(new)
+
+    def _insert(self, rows: list[tuple[str, bytes]]) -> None:
+        """Save (word, float16 bytes) rows in one transaction (under the lock)."""
+        assert self._db is not None
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def _keep(self, pairs: Iterable[tuple[str, NDArray[np.float16]]]) -> None:
         """Keep these words' vectors in memory, up to MEMORY_WORDS words (under the lock)."""
@@ -184,5 +196,5 @@ class WordVectors:
                 log.debug("skipped word vectors %s: %s", path, exc)
                 continue
             rows = [(w, row.tobytes()) for w, row in zip(listed, vectors, strict=False)]
-            self._db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
+            self._insert(rows)
             path.unlink(missing_ok=True)
