@@ -125,7 +125,8 @@ class WordVectors:
         import numpy as np
 
         asked = sorted(vocabulary(texts))
-        new = [word for word in asked if word not in self._saved(asked, vectors=False)]
+        saved = self._saved(asked, vectors=False)
+        new = [word for word in asked if word not in saved]
         if not new:
             return 0
         given = encoded or {}
