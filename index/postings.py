@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from index.shared_sqlite import open_shared, transaction
 from index.terms import text_terms
 
 if TYPE_CHECKING:
@@ -107,11 +108,7 @@ class LocalPostings:
         self.collection = base_name(collection)
         self._lock = threading.Lock()
         folder.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path, timeout=60, check_same_thread=False, isolation_level=None
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = open_shared(self.path)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS postings (collection TEXT NOT NULL, term TEXT NOT NULL, "
             "source TEXT NOT NULL, digest TEXT NOT NULL, count INTEGER NOT NULL, "
@@ -202,14 +199,8 @@ class LocalPostings:
 
     @contextlib.contextmanager
     def _transaction(self) -> Any:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, transaction(self._db) as db:
+            yield db
 
 
 def row_id(term: str, source: str, digest: str) -> str:

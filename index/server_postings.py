@@ -71,7 +71,7 @@ class ServerPostings:
             )
             # a segment is rewritten header first: if every header is still there after the
             # rows were read, no row of theirs had gone before
-            heads = [row_id("", segment, "") for segment in segments]
+            heads = [_header_id(segment) for segment in segments]
             if len(self.collection.get(ids=heads, include=[])["ids"]) == len(heads):
                 break
             self._known = None  # rewritten meanwhile (merged or swept): read the headers again
@@ -143,9 +143,7 @@ class ServerPostings:
             return
         header: Any = {"kind": "segment", "segment": segment, "written_at": now,
                        "versions": json.dumps(sorted(set(versions)))}  # fmt: skip
-        self.collection.upsert(
-            ids=[row_id("", segment, "")], metadatas=[header], embeddings=_ones(1)
-        )
+        self.collection.upsert(ids=[_header_id(segment)], metadatas=[header], embeddings=_ones(1))
         items = list(by_term.items())
         for at in range(0, len(items), _PAGE):
             page = items[at : at + _PAGE]
@@ -204,11 +202,16 @@ class ServerPostings:
                     by_term.setdefault(str(meta["term"]), []).append((source, digest, entries))
         self._write_segment(by_term, sorted(kept), now)
         # the headers go first: a reader that still sees a segment's header has all its rows
-        heads = {row_id("", segment, "") for segment in segments}
+        heads = {_header_id(segment) for segment in segments}
         self.collection.delete(ids=sorted(heads))
         rows = [i for i in ids if i not in heads]
         for at in range(0, len(rows), _PAGE):
             self.collection.delete(ids=rows[at : at + _PAGE])
+
+
+def _header_id(segment: str) -> str:
+    """The id of a segment's header row."""
+    return row_id("", segment, "")
 
 
 def _versions(meta: Any) -> list[tuple[str, str, bytes]]:

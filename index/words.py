@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.shared_sqlite import open_shared, transaction
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -78,11 +80,7 @@ class WordVectors:
         self._db: sqlite3.Connection | None = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(
-                folder / WORDS_FILE, timeout=60, check_same_thread=False, isolation_level=None
-            )
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
+            db = open_shared(folder / WORDS_FILE)
             db.execute(
                 "CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, vector BLOB NOT NULL) "
                 "WITHOUT ROWID"
@@ -150,13 +148,8 @@ class WordVectors:
     def _insert(self, rows: list[tuple[str, bytes]]) -> None:
         """Save (word, float16 bytes) rows in one transaction (under the lock)."""
         assert self._db is not None
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with transaction(self._db) as db:
+            db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", rows)
 
     def _keep(self, pairs: Iterable[tuple[str, NDArray[np.float16]]]) -> None:
         """Keep these words' vectors in memory, up to MEMORY_WORDS words (under the lock)."""
