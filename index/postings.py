@@ -158,7 +158,7 @@ class LocalPostings:
                 "WHERE collection = ? AND term IN (SELECT value FROM json_each(?))",
                 (self.collection, json.dumps(list(terms))),
             ).fetchall()
-        return [row for row in map(Row._make, found) if (row.source, row.digest) in live]
+        return [Row._make(row) for row in found if (row[1], row[2]) in live]
 
     def remove(self, source: str, keep: str | None = None) -> None:
         with self._transaction() as db:

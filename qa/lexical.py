@@ -186,8 +186,8 @@ class LexicalIndex:
             return []
         every = np.concatenate(keys)
         found, first, where = np.unique(every, return_index=True, return_inverse=True)
-        scores = np.zeros(len(found))
-        np.add.at(scores, where, np.concatenate(parts))  # in order: term by term, as BM25.top
+        # summed in input order (term by term, as BM25.top), so the sums are equal bit for bit
+        scores = np.bincount(where, weights=np.concatenate(parts), minlength=len(found))
         keep = np.flatnonzero(scores > 0)
         order = keep[np.lexsort((found[keep], -scores[keep]))][:k]
         sources = sorted(self._order)
