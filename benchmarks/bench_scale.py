@@ -163,10 +163,12 @@ def warm(settings: dict[str, Any]) -> dict[str, float]:
 
 
 def answer_warm(settings: dict[str, Any], asked: list[str]) -> dict[str, float]:
-    """In the warm child: answer five questions, then time every question once."""
+    """In the warm child: warm up as `qa serve` does and answer five questions, then time
+    every question once."""
     from qa import build_assistant
 
     assistant = build_assistant(**{**settings, "data_dir": Path(settings["data_dir"])})
+    assistant.warm()
     for question in asked[:5]:
         assistant.ask(question)
     timings = []

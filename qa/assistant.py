@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -166,9 +167,12 @@ class Assistant:
 
     def warm(self) -> None:
         """Open the store and load the models and the lexical index, without asking an LLM:
-        a server does this before its first visitor."""
+        a server does this before its first visitor. What is loaded by then lives as long as
+        the process: it is left out of the garbage collector's later passes, which would
+        otherwise walk it all again every few questions."""
         with translated():
             self.pipeline.answer("warm up")
+        gc.freeze()
 
     def rank(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Ranking:
         """The search query and the candidate sentences, best first, with what scored them."""

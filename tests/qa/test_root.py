@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,18 @@ def test_a_langchain_chat_model_passed_in_answers(tmp_path: Path, embedder: obje
         answer = assistant.ask(HEADLINE)
     assert answer.backend == "ChatOpenAI" and len(server.requests) == 1
     assert "Macron" in answer.text and answer.citations
+
+
+def test_warming_up_leaves_what_it_loaded_out_of_later_collections(
+    article_assistant: Assistant,
+) -> None:
+    """A server warms up once: the models and indexes it loaded are not walked again by every
+    later full garbage collection."""
+    try:
+        article_assistant.warm()
+        assert gc.get_freeze_count() > 0
+        tracked = gc.get_objects()
+        assert not any(item is article_assistant.pipeline for item in tracked)
+        assert article_assistant.ask(HEADLINE).citations
+    finally:
+        gc.unfreeze()  # the other tests' objects go back to the collector
