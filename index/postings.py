@@ -21,13 +21,10 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from index.shared_sqlite import open_shared, transaction
 from index.terms import text_terms
-
-if TYPE_CHECKING:
-    pass
 
 LEXICON_FILE = "lexicon.sqlite3"
 FIELDS = 4  # start, end, length, tf
