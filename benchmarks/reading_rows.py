@@ -81,5 +81,9 @@ def all_rows(cached: bool) -> list[dict[str, Any]]:
         if held_part:
             sets.append((name, "held", article, held_part))
     rows = collect(sets)
-    cache.write_bytes(pickle.dumps(rows))
+    try:  # a ranking's lexicon reads its store, which may not pickle: then nothing is cached
+        cache.write_bytes(pickle.dumps(rows))
+    except (AttributeError, TypeError, pickle.PicklingError) as exc:
+        cache.unlink(missing_ok=True)
+        print(f"  rankings not cached ({exc}): --cached will ask again")
     return rows
