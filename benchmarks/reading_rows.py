@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import pickle
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 from reading_sets import HELD_DOCS, HELD_QUESTIONS, ROOT, SPLITS, half, question_set
 
+from index import Store, open_store
 from qa import Assistant, build_assistant, bundled_article
 
 TEMP = Path(tempfile.gettempdir()) / "qa-reading"
@@ -81,9 +83,19 @@ def all_rows(cached: bool) -> list[dict[str, Any]]:
         if held_part:
             sets.append((name, "held", article, held_part))
     rows = collect(sets)
-    try:  # a ranking's lexicon reads its store, which may not pickle: then nothing is cached
-        cache.write_bytes(pickle.dumps(rows))
-    except (AttributeError, TypeError, pickle.PicklingError) as exc:
-        cache.unlink(missing_ok=True)
-        print(f"  rankings not cached ({exc}): --cached will ask again")
+    with cache.open("wb") as out:
+        _RowPickler(out).dump(rows)
     return rows
+
+
+class _RowPickler(pickle.Pickler):
+    """Pickles rankings, whose lexicons read their store on demand: a store is pickled as
+    what opens it again (the stores stay in TEMP), a lock as a new one."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, Store):
+            return (open_store, (obj.folder, obj.url or None, obj.name))
+        for make in (threading.Lock, threading.RLock):
+            if isinstance(obj, type(make())):
+                return (make, ())
+        return NotImplemented
