@@ -95,7 +95,8 @@ class _RowPickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Store):
             return (open_store, (obj.folder, obj.url or None, obj.name))
-        for make in (threading.Lock, threading.RLock):
-            if isinstance(obj, type(make())):
-                return (make, ())
-        return NotImplemented
+        make = _LOCKS.get(type(obj))
+        return NotImplemented if make is None else (make, ())
+
+
+_LOCKS = {type(make()): make for make in (threading.Lock, threading.RLock)}
