@@ -88,6 +88,9 @@ def all_rows(cached: bool) -> list[dict[str, Any]]:
     return rows
 
 
+_LOCKS = {type(make()): make for make in (threading.Lock, threading.RLock)}
+
+
 class _RowPickler(pickle.Pickler):
     """Pickles rankings, whose lexicons read their store on demand: a store is pickled as
     what opens it again (the stores stay in TEMP), a lock as a new one."""
@@ -97,6 +100,3 @@ class _RowPickler(pickle.Pickler):
             return (open_store, (obj.folder, obj.url or None, obj.name))
         make = _LOCKS.get(type(obj))
         return NotImplemented if make is None else (make, ())
-
-
-_LOCKS = {type(make()): make for make in (threading.Lock, threading.RLock)}
