@@ -27,9 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qa",
         description="Ask questions of your documents; answers quote them verbatim, with citations.",
     )
-    parser.add_argument("--data-dir", help="where the index lives (env QA_DATA_DIR)")
-    parser.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
-    parser.add_argument("--collection", help="collection name inside the store (default documents)")
+    _store_flags(parser, default=None)
     parser.add_argument("--llm", choices=LLM_BACKENDS, help="answer with an LLM (env QA_LLM)")
     parser.add_argument("--llm-model", help="the LLM's model name (env QA_LLM_MODEL)")
     parser.add_argument(
@@ -74,7 +72,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--show-failures", action="store_true", help="list the questions it missed")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    for command in sub.choices.values():  # `qa serve --data-dir D` as `qa --data-dir D serve`
+        _store_flags(command, default=argparse.SUPPRESS)
     return parser
+
+
+def _store_flags(parser: argparse.ArgumentParser, default: object) -> None:
+    """The flags that say which store to use, taken before or after the command; after it,
+    their default is argparse.SUPPRESS, so an absent flag leaves the one given before."""
+    parser.add_argument(
+        "--data-dir", default=default, help="where the index lives (env QA_DATA_DIR)"
+    )
+    parser.add_argument(
+        "--chroma-url", default=default, help="use a Chroma server, e.g. http://127.0.0.1:8000"
+    )
+    parser.add_argument(
+        "--collection",
+        default=default,
+        help="collection name inside the store (default documents)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

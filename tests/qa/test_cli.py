@@ -123,3 +123,39 @@ def test_help_loads_no_heavy_modules() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+# the store's flags, before or after the command
+
+
+REQUIRED = {"index": ["docs"], "remove": ["x.md"], "ask": ["Who?"], "batch": ["-"], "eval": ["f"]}
+
+
+def test_every_command_takes_the_store_flags_after_its_name() -> None:
+    from qa.cli import build_parser
+
+    parser = build_parser()
+    for command in ("index", "sources", "remove", "ask", "batch", "chat", "eval", "serve", "slack"):
+        flags = ["--data-dir", "D", "--chroma-url", "http://h:1", "--collection", "c"]
+        args = parser.parse_args([command, *REQUIRED.get(command, []), *flags])
+        assert (args.data_dir, args.chroma_url, args.collection) == ("D", "http://h:1", "c")
+        before = parser.parse_args(["--data-dir", "D", command, *REQUIRED.get(command, [])])
+        assert (before.data_dir, before.chroma_url, before.collection) == ("D", None, None)
+
+
+@pytest.mark.integration
+def test_data_dir_after_the_command_is_the_store_used(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "owls.md").write_text("The snowy owl nests on the Arctic tundra.", "utf-8")
+    elsewhere, store = tmp_path / "elsewhere", tmp_path / "store"
+    indexed = qa("index", str(docs), "--data-dir", str(store), data=elsewhere)
+    assert indexed.returncode == 0, indexed.stderr
+    listed = qa("sources", "--data-dir", str(store), data=elsewhere)
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == [
+        "article.txt",
+        "owls.md",
+    ]
+    other = qa("sources", "--data-dir", str(store), "--collection", "other", data=elsewhere)
+    assert [line.split("\t")[0] for line in other.stdout.splitlines()] == ["article.txt"]
+    assert not elsewhere.exists()  # QA_DATA_DIR was never opened
