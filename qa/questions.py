@@ -11,6 +11,8 @@ from qa.errors import QuestionError
 _CONTROL = {c: " " for c in range(32) if chr(c) not in "\t\n"}
 # terminal escape sequences (colours, window titles) pasted with a question
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# a letter or digit, in any script: a question without one has nothing to search for
+_WORD = re.compile(r"[^\W_]")
 
 
 def valid_text(text: str) -> str:
@@ -20,12 +22,17 @@ def valid_text(text: str) -> str:
 
 def check_question(question: object, limit: int) -> str:
     """The question, cleaned of terminal escapes and control characters; QuestionError when
-    it is not text, empty, or longer than ``limit`` characters."""
+    it is not text, empty, holds no word (only punctuation or symbols), or is longer than
+    ``limit`` characters."""
     if not isinstance(question, str):
         raise QuestionError("The question must be text")
     cleaned = _ESCAPES.sub(" ", valid_text(question)).translate(_CONTROL).strip()
     if not cleaned:
         raise QuestionError("The question is empty: type a question about the documents")
+    if not _WORD.search(cleaned):
+        raise QuestionError(
+            "The question has no word to search for: type a question about the documents"
+        )
     if len(cleaned) > limit:
         raise QuestionError(
             f"The question is too long ({len(cleaned)} characters; the limit is {limit})"

@@ -31,11 +31,21 @@ QUESTIONS = {
     "zero-width characters": "\u200b\u200d\ufeff",
     "combining marks": "Whi\u0301ch lea\u0308ders di\u0327d Putin ca\u0303ll?",
     "private use and noncharacters": "\ue000\uffff\U0010ffff?",
+    "punctuation only": "?!?...,,;;",
 }
 # JSON may carry half a UTF-16 pair ("\\ud800"); Python holds it, UTF-8 cannot encode it
 LONE_SURROGATE = "Putin \ud800 called whom?"
 # what the server may say: an answer, or a refusal naming what is wrong with the question
-REFUSALS = {"empty": "empty", "NUL": "empty"}
+NO_WORD = "has no word to search for"
+REFUSALS = {"empty": "empty", "NUL": "empty"} | {
+    name: NO_WORD
+    for name in (
+        "emoji",
+        "zero-width characters",
+        "private use and noncharacters",
+        "punctuation only",
+    )
+}
 
 
 def source_texts(data: Path) -> dict[str, str]:
@@ -142,7 +152,12 @@ def test_qa_batch_answers_each_odd_question_or_gives_its_error(
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("empty", "The question is empty"), ("100,000 characters", "The question is too long")],
+    [
+        ("empty", "The question is empty"),
+        ("100,000 characters", "The question is too long"),
+        ("punctuation only", f"The question {NO_WORD}"),
+        ("emoji", f"The question {NO_WORD}"),
+    ],
 )
 def test_qa_ask_refuses_with_one_line_and_a_non_zero_exit(
     hostile_data: Path, name: str, message: str
@@ -153,7 +168,7 @@ def test_qa_ask_refuses_with_one_line_and_a_non_zero_exit(
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
-@pytest.mark.parametrize("name", ["one character", "ANSI escapes", "Arabic (RTL)", "emoji"])
+@pytest.mark.parametrize("name", ["one character", "ANSI escapes", "Arabic (RTL)", "Chinese"])
 def test_qa_ask_answers_odd_questions_without_a_traceback(hostile_data: Path, name: str) -> None:
     result = qa_command("ask", QUESTIONS[name], "--json", data=hostile_data)
     assert result.returncode == 0, result.stderr

@@ -186,3 +186,14 @@ def test_an_error_is_a_readable_message_and_the_page_keeps_working(page: Any) ->
     ask(page, HEADLINE)
     sources_for(page, HEADLINE)
     expect(bot_messages(page).last).to_contain_text("Macron")
+
+
+def test_a_question_without_a_word_gets_a_plain_request_for_one(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    ask(page, "?!?...,,;;")
+    reply = bot_messages(page).last
+    expect(reply).to_contain_text("Couldn't answer")
+    expect(reply).to_contain_text("no word to search for: type a question")
+    expect(page.locator("#qa-sources .qa-error")).to_be_visible()
+    expect(page.locator("#qa-sources .qa-citation")).to_have_count(0)

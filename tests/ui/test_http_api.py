@@ -68,6 +68,7 @@ def test_history_makes_a_follow_up_use_the_conversation(server_url: str) -> None
     [
         ({"question": ""}, "empty"),
         ({"question": "   \n "}, "empty"),
+        ({"question": "?!?...,,;;"}, "no word to search for"),
         ({"question": "why " * MAX_QUESTION_CHARS}, "too long"),
         ({}, "question"),
         ({"question": 42}, "question"),

@@ -112,6 +112,7 @@ def test_models_lists_the_one_model(client: OpenAI) -> None:
         ([], "no user message"),
         ([{"role": "system", "content": "Be brief."}], "no user message"),
         ([user("   ")], "empty"),
+        ([user("?!?...,,;;")], "no word to search for"),
         (
             [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}],
             "empty",
