@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qa import Answer, Assistant, QAError, QuestionError
-from ui.sources import EMPTY, SourceTexts, render_error, render_sources
+from ui.sources import EMPTY, SourceTexts, citation_id, render_error, render_sources
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -42,22 +42,28 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def format_answer(answer: Answer) -> str:
-    """An answer as chat Markdown: verbatim text, bold [n] markers; a decline in italics."""
+def format_answer(answer: Answer, turn: int = 0) -> str:
+    """An answer as chat Markdown: verbatim text, each [n] marker a link to its passage card
+    (under the answer of the conversation's ``turn``); a decline in italics."""
     if not answer.answered:
         return f"🔎 *{plain(answer.text)}*"
     out, at = [], 0
     for start, end in answer.unsupported:  # sentences no passage supports, flagged
-        out.append(_marked(answer.text[at:start]))
+        out.append(_marked(answer.text[at:start], turn))
         out.append(f"~~{plain(answer.text[start:end])}~~ ⚠️ *unsupported*")
         at = end
-    out.append(_marked(answer.text[at:]))
+    out.append(_marked(answer.text[at:], turn))
     return "".join(out)
 
 
-def _marked(text: str) -> str:
+def _marked(text: str, turn: int) -> str:
     pieces = _MARKER.split(text)
-    return "".join(plain(p) if i % 2 == 0 else f"**\\[{p}\\]**" for i, p in enumerate(pieces))
+    return "".join(
+        plain(p)
+        if i % 2 == 0
+        else f'<a class="qa-cite" href="#{citation_id(turn, int(p))}">[{p}]</a>'
+        for i, p in enumerate(pieces)
+    )
 
 
 def format_error(message: str) -> str:
@@ -82,17 +88,18 @@ class ChatSession:
             return
         chat.messages.append({"role": "user", "content": plain(question)})
         chat.messages.append({"role": "assistant", "content": "…"})
+        turn = len(chat.messages) - 1  # the answer's place: its markers link to its cards
         yield "", chat.messages, chat, '<div class="qa-sources-wait">Searching the documents…</div>'
         try:
             answer = None
             for answer in self.assistant.stream(question, list(chat.pairs)):  # the last is whole
-                chat.messages[-1] = {"role": "assistant", "content": format_answer(answer)}
+                chat.messages[-1] = {"role": "assistant", "content": format_answer(answer, turn)}
                 yield "", chat.messages, chat, _keep()
             if answer is None:
                 raise QAError("the assistant returned no answer")
-            chat.messages[-1] = {"role": "assistant", "content": format_answer(answer)}
+            chat.messages[-1] = {"role": "assistant", "content": format_answer(answer, turn)}
             chat.pairs.append((question, answer.text if answer.answered else ""))
-            yield "", chat.messages, chat, render_sources(answer, self.texts)
+            yield "", chat.messages, chat, render_sources(answer, self.texts, turn)
         except QuestionError as exc:
             chat.messages[-1] = {"role": "assistant", "content": format_error(str(exc))}
             yield question, chat.messages, chat, render_error(str(exc))
@@ -142,7 +149,7 @@ def build_page(
     with gr.Blocks(title="qa: ask the documents") as page:
         gr.Markdown(
             "## Ask the documents\nAnswers quote the documents verbatim; every **\\[n\\]** "
-            "points to a passage shown below the chat.",
+            "links to its passage, shown below the chat.",
             elem_id="qa-intro",
         )
         with gr.Row(elem_id="qa-layout"):

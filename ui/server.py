@@ -32,7 +32,7 @@ def create_app(
     from ui.http_api import create_api, parse_auth
     from ui.limits import RateLimit
     from ui.openai_api import add_openai_routes
-    from ui.style import CSS
+    from ui.style import CSS, SCRIPT
 
     assistant = assistant or build_assistant(settings)
     credentials = parse_auth(settings.auth)
@@ -54,6 +54,7 @@ def create_app(
         run_history=False,
         theme=theme,
         css=CSS,
+        js=SCRIPT,
         ssr_mode=False,
         max_file_size=None if settings.uploads else 1,  # read-only: Gradio keeps no uploads
         mcp_server=False,

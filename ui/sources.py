@@ -66,9 +66,15 @@ def _context(citation: Citation, source_text: SourceText) -> str:
     )
 
 
-def render_citation(citation: Citation, source_text: SourceText) -> str:
+def citation_id(turn: int, n: int) -> str:
+    """The HTML id of passage card [n] under the answer of a conversation's turn: the
+    answer's [n] marker links to it."""
+    return f"qa-cite-{turn}-{n}"
+
+
+def render_citation(citation: Citation, source_text: SourceText, turn: int = 0) -> str:
     return (
-        f'<div class="qa-citation" id="qa-citation-{citation.n}">'
+        f'<div class="qa-citation" id="{citation_id(turn, citation.n)}">'
         f'<div class="qa-citation-head"><span class="qa-citation-n">[{citation.n}]</span> '
         f'<span class="qa-citation-source">{escape(citation.source)}</span> '
         f'<span class="qa-citation-where">characters {citation.start}–{citation.end}</span></div>'
@@ -79,8 +85,9 @@ def render_citation(citation: Citation, source_text: SourceText) -> str:
     )
 
 
-def render_sources(answer: Answer, source_text: SourceText) -> str:
-    """The panel for one answer: its cited passages, or a notice when it was not answered."""
+def render_sources(answer: Answer, source_text: SourceText, turn: int = 0) -> str:
+    """The panel for one answer (of the conversation's ``turn``): its cited passages, or a
+    notice when it was not answered."""
     question = escape(answer.question)
     if not answer.answered or not answer.citations:
         return (
@@ -89,7 +96,7 @@ def render_sources(answer: Answer, source_text: SourceText) -> str:
             f"<p>The indexed documents don't contain this. Try rephrasing, or ask about "
             f"something they cover.</p></div>"
         )
-    items = "".join(render_citation(c, source_text) for c in answer.citations)
+    items = "".join(render_citation(c, source_text, turn) for c in answer.citations)
     return (
         f'<div class="qa-sources"><div class="qa-sources-title">Sources for “{question}”</div>'
         f"{_read_as(answer)}{items}</div>"

@@ -1,4 +1,5 @@
-"""The chat page's stylesheet: cited passages as cards, the quoted span highlighted, documents."""
+"""The chat page's stylesheet (cited passages as cards, the quoted span highlighted, documents)
+and its one script: an answer's [n] marker scrolls to its passage card and highlights it."""
 
 CSS = """
 #qa-intro h2 { margin-bottom: 0.2em; }
@@ -16,6 +17,15 @@ CSS = """
   border-radius: var(--radius-lg); padding: 0.8em 1em; margin-bottom: 0.8em;
   background: var(--background-fill-secondary);
 }
+.qa-citation.qa-cited {
+  border-color: var(--color-accent); box-shadow: 0 0 0 3px var(--color-accent-soft);
+  animation: qa-cited 1.2s ease-out;
+}
+@keyframes qa-cited { from { background: #fde68a; } }
+a.qa-cite {
+  font-weight: 700; text-decoration: none; color: var(--color-accent); cursor: pointer;
+}
+a.qa-cite:hover { text-decoration: underline; }
 .qa-citation-head { font-size: 0.9em; color: var(--body-text-color-subdued); }
 .qa-citation-n { font-weight: 700; color: var(--color-accent); }
 .qa-citation-source { font-weight: 600; color: var(--body-text-color); }
@@ -61,3 +71,19 @@ CSS = """
 .qa-upload-working, .qa-upload-done { color: var(--body-text-color-subdued); }
 .qa-upload-refused, .qa-upload-done { font-size: 0.88em; }
 """
+
+# run once when the page loads: a click on a marker (a.qa-cite, href "#qa-cite-TURN-N") brings
+# its card into view and marks it .qa-cited; a marker of an earlier answer, whose cards are no
+# longer shown, does nothing
+SCRIPT = """() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element && event.target.closest('a.qa-cite');
+    if (!link) return;
+    event.preventDefault();
+    const card = document.getElementById(link.getAttribute('href').slice(1));
+    if (!card) return;
+    document.querySelectorAll('.qa-cited').forEach((other) => other.classList.remove('qa-cited'));
+    card.scrollIntoView({behavior: 'smooth', block: 'center'});
+    card.classList.add('qa-cited');
+  }, true);
+}"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -59,8 +60,8 @@ def test_short_paragraphs_are_shown_with_their_neighbours() -> None:
 
 def test_answer_markdown_shows_document_text_literally() -> None:
     answer = Answer("Costs *rose* to $5 <b>now</b> [1].", (), True)
-    rendered = format_answer(answer)
-    assert rendered.endswith("**\\[1\\]**\\.")
+    rendered = format_answer(answer, turn=3)
+    assert rendered.endswith('<a class="qa-cite" href="#qa-cite-3-1">[1]</a>\\.')
     assert "\\*rose\\*" in rendered and "\\$5" in rendered and "\\<b\\>" in rendered
     assert plain("a_b") == "a\\_b"
 
@@ -197,3 +198,22 @@ def test_a_question_without_a_word_gets_a_plain_request_for_one(page: Any) -> No
     expect(reply).to_contain_text("no word to search for: type a question")
     expect(page.locator("#qa-sources .qa-error")).to_be_visible()
     expect(page.locator("#qa-sources .qa-citation")).to_have_count(0)
+
+
+def test_a_marker_scrolls_to_its_passage_card_and_highlights_it(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1100, "height": 450})
+    ask(page, HEADLINE)
+    sources = sources_for(page, HEADLINE)
+    card = sources.locator(".qa-citation").first
+    expect(card.locator(".qa-citation-quote")).to_have_text(HEADLINE_SENTENCE)
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(card).not_to_be_in_viewport()
+    expect(card).not_to_have_class(re.compile("qa-cited"))
+    marker = bot_messages(page).last.locator("a.qa-cite", has_text="[1]")
+    assert marker.get_attribute("href") == f"#{card.get_attribute('id')}"
+    marker.click()
+    expect(card).to_be_in_viewport()
+    expect(card).to_have_class(re.compile("qa-cited"))
+    assert page.evaluate("location.hash") == ""  # the page's address is left as it was
