@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa import Answer, Assistant, QAError, QuestionError
 from ui.sources import EMPTY, SourceTexts, citation_id, render_error, render_sources
+from ui.style import count_script
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -170,6 +171,7 @@ def build_page(
                         show_label=False,
                         placeholder="Ask a question…",
                         max_lines=4,
+                        max_length=assistant.settings.max_question_chars,
                         scale=8,
                         autofocus=True,
                     )
@@ -190,6 +192,7 @@ def build_page(
                 wire_documents = build_panel(assistant, examples_row, upload_limit)
 
         outputs = [box, chatbot, chat, sources]
+        box.change(None, inputs=[box], js=count_script(assistant.settings.max_question_chars))
         for trigger in (box.submit, send.click):
             trigger(
                 session.respond,

@@ -50,6 +50,11 @@ a.qa-cite:hover { text-decoration: underline; }
 .qa-declined p { margin: 0.3em 0 0; color: var(--body-text-color-subdued); }
 .qa-error { border: 1px solid #dc2626; background: rgba(248, 113, 113, 0.12); }
 .qa-sources-empty, .qa-sources-wait { color: var(--body-text-color-subdued); }
+.qa-count {
+  text-align: right; font-size: 0.8em; margin-top: 0.3em; color: var(--body-text-color-subdued);
+}
+.qa-count:empty { display: none; }
+.qa-count-full { color: #b91c1c; font-weight: 600; }
 #qa-documents {
   border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
   padding: 0.6em 0.8em; background: var(--background-fill-secondary); align-self: flex-start;
@@ -87,3 +92,26 @@ SCRIPT = """() => {
     card.classList.add('qa-cited');
   }, true);
 }"""
+
+COUNT_FROM = 0.8  # the share of the question limit from which the box shows its count
+
+
+def count_script(limit: int) -> str:
+    """The question box's change handler, run in the browser: once the text nears ``limit``
+    characters, "1,650 / 2,000 characters" in the box's corner, in red at the limit."""
+    return f"""(text) => {{
+  const box = document.querySelector('#qa-question');
+  if (!box) return [];
+  let count = box.querySelector('.qa-count');
+  if (!count) {{
+    count = document.createElement('div');
+    count.className = 'qa-count';
+    count.setAttribute('aria-live', 'polite');
+    box.appendChild(count);
+  }}
+  const used = (text || '').length;
+  count.textContent = used >= {limit * COUNT_FROM} ?
+    `${{used.toLocaleString('en')}} / {limit:,} characters` : '';
+  count.classList.toggle('qa-count-full', used >= {limit});
+  return [];
+}}"""
