@@ -5,6 +5,7 @@ from __future__ import annotations
 from qa.answer import Answer, Citation, strip_markers
 from qa.candidates import Candidate
 from qa.choosing import choose
+from qa.language import language_notes
 from qa.ranking import Ranking
 from qa.reading.answers import answer_features
 from qa.reading.model import Reader, load_reader
@@ -36,13 +37,18 @@ def compose(chosen: list[Candidate], confidence: float) -> tuple[str, tuple[Cita
     return " ".join(parts), tuple(citations)
 
 
-def decline(question: str, search_query: str = "") -> Answer:
+def decline(question: str, search_query: str = "", ranking: Ranking | None = None) -> Answer:
+    """The decline, with a note when the question is not in the language of the passages
+    ``ranking`` found for it."""
     return Answer(
         text=DECLINE_TEXT,
         citations=(),
         answered=False,
         question=question,
         search_query=search_query or question,
+        notes=language_notes(question, [c.context for c in ranking.ranked], ranking.bm25)
+        if ranking
+        else (),
     )
 
 
@@ -50,6 +56,6 @@ def extract(question: str, ranking: Ranking) -> Answer:
     """The best sentences as a cited answer, or a decline when the evidence is too weak."""
     sure = confidence(ranking)
     if not sure:
-        return decline(question, ranking.query)
+        return decline(question, ranking.query, ranking)
     text, citations = compose(choose(ranking.ranked), sure)
     return Answer(text, citations, True, question, ranking.query, "extractive")

@@ -182,7 +182,7 @@ class GenerativeAnswerer:
                 yield self._fallback(question, history, "No passage was retrieved")
                 return
             if not self.sources.answers(ranking):  # the documents do not say: nothing to ask
-                yield decline(question, query)
+                yield decline(question, query, ranking)
                 return
             text = ""
             pieces = stream_text(self.model, answer_messages(query, shown), deadline, self.name)
