@@ -49,7 +49,7 @@ class IndexReport:
             f"{len(self.updated)} updated",
             f"{len(self.unchanged)} unchanged",
             f"{len(self.failed)} failed",
-            f"{self.chunks} chunks embedded",
+            f"{self.chunks} chunk{'' if self.chunks == 1 else 's'} embedded",
         ]
         return ", ".join(parts)
 

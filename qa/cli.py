@@ -148,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if command == "sources":
         for record in assistant.sources():
-            print(f"{record.source}\t{record.chunks} chunks\t{record.path}")
+            chunks = f"{record.chunks} chunk{'' if record.chunks == 1 else 's'}"
+            print(f"{record.source}\t{chunks}\t{record.path}")
         return 0
     if command == "remove":
         assistant.remove(args.source)

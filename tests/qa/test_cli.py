@@ -159,3 +159,18 @@ def test_data_dir_after_the_command_is_the_store_used(tmp_path: Path) -> None:
     other = qa("sources", "--data-dir", str(store), "--collection", "other", data=elsewhere)
     assert [line.split("\t")[0] for line in other.stdout.splitlines()] == ["article.txt"]
     assert not elsewhere.exists()  # QA_DATA_DIR was never opened
+
+
+@pytest.mark.integration
+def test_one_chunk_is_counted_in_the_singular(tmp_path: Path) -> None:
+    docs, data = tmp_path / "docs", tmp_path / "data"
+    docs.mkdir()
+    (docs / "owls.md").write_text("The snowy owl nests on the Arctic tundra.", "utf-8")
+    indexed = qa("index", str(docs), data=data, QA_BUNDLED="false")
+    assert indexed.returncode == 0, indexed.stderr
+    assert indexed.stdout.strip() == "1 added, 0 updated, 0 unchanged, 0 failed, 1 chunk embedded"
+    listed = qa("sources", data=data, QA_BUNDLED="false")
+    assert listed.stdout.split("\t")[:2] == ["owls.md", "1 chunk"]
+    (docs / "more.md").write_text("Owls hunt at night.\n\nThey eat voles and lemmings.", "utf-8")
+    again = qa("index", str(docs), "--force", data=data, QA_BUNDLED="false")
+    assert again.stdout.strip().endswith(" chunks embedded"), again.stdout
