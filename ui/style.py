@@ -1,5 +1,5 @@
 """The chat page's stylesheet (cited passages as cards, the quoted span highlighted, documents)
-and its one script: an answer's [n] marker scrolls to its passage card and highlights it."""
+and its scripts: a [n] marker scrolls to its passage card; the question box counts characters."""
 
 CSS = """
 #qa-intro h2 { margin-bottom: 0.2em; }
