@@ -91,9 +91,12 @@ class Ranking:
         return replace(self, ranked=kept) if kept else self
 
     def judged(self, read: PairReader, count: int = JUDGED) -> Ranking:
-        """The ranking with its best ``count`` candidates read by the cross-encoder."""
+        """The ranking with its best ``count`` candidates read by the cross-encoder; none are
+        read when no passage holds the kind of answer asked for (the answer is a decline)."""
+        from qa.reading.answers import kind_missing
+
         todo = [c for c in self.ranked[:count] if c.cross is None]
-        if not todo:
+        if not todo or kind_missing(self):
             return self
         scores = read([(question_text(self.question), window(c)) for c in todo])
         done = {id(c): float(s) for c, s in zip(todo, scores, strict=True)}

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.lexical import stem, words
+from qa.reading.asked import Asked, asked_kind
 from qa.reading.features import SUPPORT_FEATURES
+from qa.reading.model import Reader, load_reader
 from qa.reading.question import _asked_kind, asks_for_name, name_words
+from qa.reading.spans import held_anywhere
 
 if TYPE_CHECKING:
     from qa.ranking import Ranking
@@ -27,6 +30,8 @@ ANSWER_FEATURES = (
     "asks_kind",  # a when/how many/how long question
     "name_unknown",  # a name or number of the question is nowhere in the documents
     "no_type_context",  # the best passage holds nothing of the kind asked for (a date, a name)
+    "kind_missing",  # no passage read holds a span of the asked kind, of a kind that decides
+    "kind_unbound",  # no passage read holds a span of the asked kind bound to the asked noun
 )
 
 
@@ -53,6 +58,36 @@ def unknown_names(ranking: Ranking, joint: str) -> list[str]:
             continue
         out.append(word)
     return out
+
+
+def kind_missing(ranking: Ranking, reader: Reader | None = None) -> bool:
+    """The question asks for a kind of answer that decides alone (a count, a year, a sum)
+    and no passage read holds a span of that kind: the documents don't say."""
+    asked = asked_kind(ranking.question)
+    if asked.kind not in (reader or load_reader()).decisive_kinds:
+        return False
+    return not held_anywhere(Asked(asked.kind), _passages(ranking))
+
+
+def kind_unbound(ranking: Ranking, reader: Reader | None = None) -> bool:
+    """No passage read holds a span of the asked kind bound to the asked noun ("tens of
+    thousands of troops" for "how many troops"): a same stem, or a word close to it."""
+    asked = asked_kind(ranking.question)
+    if asked.kind in ("open", "person", "place", "name"):
+        return False
+    matcher = ranking.matcher
+    row = matcher.terms.index(stem(asked.noun)) if stem(asked.noun) in matcher.terms else -1
+
+    def related(word: str) -> float:
+        column = matcher.column.get(word)
+        return 0.0 if row < 0 or column is None else float(matcher.similarity[row, column])
+
+    bind = (reader or load_reader()).bind
+    return not held_anywhere(asked, _passages(ranking), related, bind)
+
+
+def _passages(ranking: Ranking) -> list[str]:
+    return list(dict.fromkeys(c.context for c in ranking.ranked))
 
 
 def answer_features(ranking: Ranking, close: float = 0.6) -> dict[str, float]:
@@ -88,5 +123,7 @@ def answer_features(ranking: Ranking, close: float = 0.6) -> dict[str, float]:
         asks_kind=float(_asked_kind(question) is not None),
         name_unknown=float(bool(unknown_names(ranking, joint))),
         no_type_context=1.0 - features["type_context"],
+        kind_missing=float(kind_missing(ranking)),
+        kind_unbound=float(kind_unbound(ranking)),
     )
     return features

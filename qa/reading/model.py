@@ -54,6 +54,10 @@ class Reader:
     answers: Judge
     supports: Judge
     margins: tuple[tuple[str, float], ...]
+    # the asked kinds whose absence from every passage read decides alone (a decline), and
+    # how close a word must be to a count's noun to be what the count measures
+    decisive_kinds: frozenset[str] = frozenset()
+    bind: float = 1.0
 
     def margin(self, name: str) -> float:
         return dict(self.margins)[name]
@@ -66,6 +70,8 @@ def read_model(path: Path) -> Reader:
         answers=Judge.from_dict(data["answers"]),
         supports=Judge.from_dict(data["supports"]),
         margins=tuple((str(k), float(v)) for k, v in data["margins"].items()),
+        decisive_kinds=frozenset(str(k) for k in data.get("kinds", {}).get("decisive", ())),
+        bind=float(data.get("kinds", {}).get("bind", 1.0)),
     )
 
 
