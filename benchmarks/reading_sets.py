@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-POOL = Path(os.environ.get("QA_SQUAD_POOL") or ROOT.parent / "shared" / "squad")  # a worktree's: set it
+# beside the main checkout; from a worktree elsewhere, QA_SQUAD_POOL names it
+POOL = Path(os.environ.get("QA_SQUAD_POOL") or ROOT.parent / "shared" / "squad")
 HELD_DOCS = ROOT / "tests" / "data" / "squad"
 HELD_QUESTIONS = ROOT / "tests" / "eval" / "squad-held.jsonl"
 

@@ -30,8 +30,7 @@ ANSWER_FEATURES = (
     "asks_kind",  # a when/how many/how long question
     "name_unknown",  # a name or number of the question is nowhere in the documents
     "no_type_context",  # the best passage holds nothing of the kind asked for (a date, a name)
-    "kind_missing",  # no passage read holds a span of the asked kind, of a kind that decides
-    "kind_unbound",  # no passage read holds a span of the asked kind bound to the asked noun
+    "kind_missing",  # no passage read holds the kind of answer asked (of a kind that decides)
 )
 
 
@@ -61,29 +60,26 @@ def unknown_names(ranking: Ranking, joint: str) -> list[str]:
 
 
 def kind_missing(ranking: Ranking, reader: Reader | None = None) -> bool:
-    """The question asks for a kind of answer that decides alone (a count, a year, a sum)
-    and no passage read holds a span of that kind: the documents don't say."""
+    """The question asks for a kind of answer that decides alone (a count, a year) and no
+    passage read holds a span of that kind, bound to the counted noun where the reading
+    model binds counts ("tens of thousands of troops" for "how many troops", a word close
+    to it by word vectors): the documents don't say."""
+    reader = reader or load_reader()
     asked = asked_kind(ranking.question)
-    if asked.kind not in (reader or load_reader()).decisive_kinds:
+    if asked.kind not in reader.decisive_kinds:
         return False
-    return not held_anywhere(Asked(asked.kind), _passages(ranking))
-
-
-def kind_unbound(ranking: Ranking, reader: Reader | None = None) -> bool:
-    """No passage read holds a span of the asked kind bound to the asked noun ("tens of
-    thousands of troops" for "how many troops"): a same stem, or a word close to it."""
-    asked = asked_kind(ranking.question)
-    if asked.kind in ("open", "person", "place", "name"):
-        return False
+    passages = _passages(ranking)
     matcher = ranking.matcher
-    row = matcher.terms.index(stem(asked.noun)) if stem(asked.noun) in matcher.terms else -1
+    term = stem(asked.noun) if asked.noun else ""
+    if reader.bind is None or term not in matcher.terms:
+        return not held_anywhere(Asked(asked.kind), passages)
+    row = matcher.similarity[matcher.terms.index(term)]
 
     def related(word: str) -> float:
         column = matcher.column.get(word)
-        return 0.0 if row < 0 or column is None else float(matcher.similarity[row, column])
+        return 0.0 if column is None else float(row[column])
 
-    bind = (reader or load_reader()).bind
-    return not held_anywhere(asked, _passages(ranking), related, bind)
+    return not held_anywhere(asked, passages, related, reader.bind)
 
 
 def _passages(ranking: Ranking) -> list[str]:
@@ -124,6 +120,5 @@ def answer_features(ranking: Ranking, close: float = 0.6) -> dict[str, float]:
         name_unknown=float(bool(unknown_names(ranking, joint))),
         no_type_context=1.0 - features["type_context"],
         kind_missing=float(kind_missing(ranking)),
-        kind_unbound=float(kind_unbound(ranking)),
     )
     return features

@@ -65,8 +65,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"made\b|kinds?\b|types?\b|sorts?\b|kind\b|else\b)[a-z]"),
     )
 )  # fmt: skip
-# "how many people", "how many times": the counted noun is any count's
-_GENERIC_COUNTED = frozenset("people person persons times thing things ones one".split())
+# "how many people", "how many times", "how many types of": the noun counts anything
+_GENERIC_COUNTED = frozenset(
+    "people person persons times thing things ones one types kinds sorts forms ways".split()
+)
 _COUNTED = re.compile(r"\bhow many\s+((?:[\w'’-]+\s*){1,4})", re.IGNORECASE)
 # plurals without an s
 _IRREGULAR = frozenset("people children men women feet teeth mice geese staff personnel".split())

@@ -57,7 +57,7 @@ class Reader:
     # the asked kinds whose absence from every passage read decides alone (a decline), and
     # how close a word must be to a count's noun to be what the count measures
     decisive_kinds: frozenset[str] = frozenset()
-    bind: float = 1.0
+    bind: float | None = None
 
     def margin(self, name: str) -> float:
         return dict(self.margins)[name]
@@ -71,8 +71,12 @@ def read_model(path: Path) -> Reader:
         supports=Judge.from_dict(data["supports"]),
         margins=tuple((str(k), float(v)) for k, v in data["margins"].items()),
         decisive_kinds=frozenset(str(k) for k in data.get("kinds", {}).get("decisive", ())),
-        bind=float(data.get("kinds", {}).get("bind", 1.0)),
+        bind=_optional(data.get("kinds", {}).get("bind")),
     )
+
+
+def _optional(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @functools.lru_cache(maxsize=4)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from qa.lexical import STOPWORDS, stem
+from qa.lexical import STOPWORDS, stem, words
 from qa.reading.asked import Asked
 
 _UNITS = {
@@ -84,7 +84,6 @@ _TYPED = re.compile(
     "|".join(f"(?P<{kind}{i}>{pattern})" for i, (kind, pattern) in enumerate(_PATTERNS)),
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _CLAUSE_END = re.compile(r"[.;:!?()\[\]—–\"“”\n]|,\s")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<![\"“(])\b[A-Z][\w'’.-]*[\w]")
 
@@ -110,14 +109,15 @@ def spans_of(text: str) -> tuple[Span, ...]:
     out = []
     for match in _TYPED.finditer(text):
         kind = (match.lastgroup or "number").rstrip("0123456789")
-        if kind in ("year", "number") and re.fullmatch(r"1\d{3}|20\d{2}", match.group(0)):
+        if kind in ("year", "number") and _YEARS.fullmatch(match.group(0)):
             kind = "number" if _PLURAL.match(text, match.end()) else "year"
         start, end = match.start(), match.end()
-        unit = tuple(w.lower() for w in _WORD.findall(match.group(0)) if w.lower() not in STOPWORDS)
+        unit = tuple(w for w in words(match.group(0)) if w.isalpha() and w not in STOPWORDS)
         out.append(Span(kind, start, end, unit + _bound(text, start, end)))
     return tuple(out)
 
 
+_YEARS = re.compile(r"1\d{3}|20\d{2}")
 _PLURAL = re.compile(r"\s+[a-z]+s\b")  # "1500 soldiers" is a count, "in 1500 the" a year
 
 
@@ -129,8 +129,8 @@ def _bound(text: str, start: int, end: int, after: int = 4, before: int = 5) -> 
     reach = max(0, start - 80)
     behind = max((m.end() for m in _CLAUSE_END.finditer(text, reach, start)), default=reach)
     head = text[behind:start]
-    found = [w.lower() for w in _WORD.findall(tail)][:after]
-    found += [w.lower() for w in _WORD.findall(head)][-before:]
+    found = [w for w in words(tail) if w.isalpha()][:after]
+    found += [w for w in words(head) if w.isalpha()][-before:]
     return tuple(w for w in found if w not in STOPWORDS)
 
 
@@ -160,7 +160,10 @@ def holds(asked: Asked, text: str, related: Related | None = None, close: float 
         return asked.kind == "open" or _NAME.search(text) is not None
     noun = stem(asked.noun) if asked.noun else ""
     for span in spans_of(text):
-        if span.kind in accepts and (not noun or _binds(span, noun, related, close)):
+        kind = span.kind
+        if kind == "number" and _YEARS.fullmatch(text, span.start, span.end):
+            kind = "year"  # "in 1500 soldiers ...": a year to who asks for one
+        if kind in accepts and (not noun or _binds(span, noun, related, close)):
             return True
     return False
 
