@@ -20,8 +20,9 @@ asked kind and split.
 An asked kind decides alone when its veto wrongly fires on at most WRONG_VETOES of the fit
 split's answerable questions (over at least MIN_QUESTIONS of them), and of the fit articles'
 answerable questions asked of their own paragraphs. A count is bound to its noun (a word of
-the same stem, or one at least `bind` close by word vectors) at the highest closeness that keeps the count veto within WRONG_VETOES on the fit split; none if none does.
-The kinds, the closeness and the figures, fit and held, go into qa/data/reading.json.
+the same stem, or one at least `bind` close by word vectors) at the highest closeness that
+keeps the count veto within WRONG_VETOES on the fit split; none if none does. The kinds, the
+closeness and the figures, fit and held, go into qa/data/reading.json.
 """
 
 from __future__ import annotations
