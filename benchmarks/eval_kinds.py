@@ -25,7 +25,6 @@ from reading_sets import HELD_DOCS, HELD_QUESTIONS  # noqa: E402
 
 from qa import build_assistant, bundled_article  # noqa: E402
 from qa.evaluation import contains  # noqa: E402
-from qa.reading.answers import kind_missing  # noqa: E402
 from qa.reading.asked import asked_kind  # noqa: E402
 from qa.reading.model import load_reader  # noqa: E402
 
@@ -50,7 +49,7 @@ def main() -> None:
             history = [tuple(t) for t in q.get("history", [])]
             answer = assistant.ask(q["question"], history)
             kind = asked_kind(q["question"]).kind
-            vetoed = kind in decisive and kind_missing(assistant.rank(q["question"], history))
+            vetoed = kind in decisive and assistant.rank(q["question"], history).kind_missing()
             ok = answer.answered and contains(answer.text, q["must"])
             part = 3 if q["answerable"] else 0  # [n, declined, vetoed] of negatives, answerable
             label = f"squad-{q['kind']}" if name == "squad" else name

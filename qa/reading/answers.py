@@ -8,11 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.lexical import stem, words
-from qa.reading.asked import Asked, asked_kind
 from qa.reading.features import SUPPORT_FEATURES
-from qa.reading.model import Reader, load_reader
 from qa.reading.question import _asked_kind, asks_for_name, name_words
-from qa.reading.spans import held_anywhere
 
 if TYPE_CHECKING:
     from qa.ranking import Ranking
@@ -59,33 +56,6 @@ def unknown_names(ranking: Ranking, joint: str) -> list[str]:
     return out
 
 
-def kind_missing(ranking: Ranking, reader: Reader | None = None) -> bool:
-    """The question asks for a kind of answer that decides alone (a count, a year) and no
-    passage read holds a span of that kind, bound to the counted noun where the reading
-    model binds counts ("tens of thousands of troops" for "how many troops", a word close
-    to it by word vectors): the documents don't say."""
-    reader = reader or load_reader()
-    asked = asked_kind(ranking.question)
-    if asked.kind not in reader.decisive_kinds:
-        return False
-    passages = _passages(ranking)
-    matcher = ranking.matcher
-    term = stem(asked.noun) if asked.noun else ""
-    if reader.bind is None or term not in matcher.terms:
-        return not held_anywhere(Asked(asked.kind), passages)
-    row = matcher.similarity[matcher.terms.index(term)]
-
-    def related(word: str) -> float:
-        column = matcher.column.get(word)
-        return 0.0 if column is None else float(row[column])
-
-    return not held_anywhere(asked, passages, related, reader.bind)
-
-
-def _passages(ranking: Ranking) -> list[str]:
-    return list(dict.fromkeys(c.context for c in ranking.ranked))
-
-
 def answer_features(ranking: Ranking, close: float = 0.6) -> dict[str, float]:
     """The support features of the best sentence, by name, and what the whole retrieval says."""
     features = dict(zip(SUPPORT_FEATURES, ranking.support_features(), strict=True))
@@ -119,6 +89,6 @@ def answer_features(ranking: Ranking, close: float = 0.6) -> dict[str, float]:
         asks_kind=float(_asked_kind(question) is not None),
         name_unknown=float(bool(unknown_names(ranking, joint))),
         no_type_context=1.0 - features["type_context"],
-        kind_missing=float(kind_missing(ranking)),
+        kind_missing=float(ranking.kind_missing()),
     )
     return features
