@@ -53,36 +53,48 @@ _LENGTH_UNIT = (
     r"ounces?|oz|litres?|liters?|gallons?|degrees?|°|mph|knots?|kph|km/h|volts?|watts?|mw|kw|"
     r"hz|horsepower|hp|bytes?|kb|mb|gb)"
 )
+# spans found by their words; numbers are found apart and typed by what follows them
 _PATTERNS: tuple[tuple[str, str], ...] = (
-    ("age", rf"\b(?:aged?|ages|age of|at)\s+(?:about\s+|around\s+)?\d{{1,3}}\b(?![,.]?\d)|"
-            rf"\b(?:{_NUMBER})[\s-]+(?:years?|months?)[\s-]+old\b|\b(?:{_NUMBER})-year-olds?\b|"
+    ("age", r"\b(?:aged?|ages|age of|at)\s+(?:about\s+|around\s+)?\d{1,3}\b(?![,.]?\d)|"
             r"\b(?:teens?|teenagers?|twenties|thirties|forties|fifties|sixties|seventies|eighties|"
             r"nineties|infants?|toddlers?)\b"),
     ("percent", rf"{_DIGITS}\s*(?:%|per\s?cents?\b|percent(?:age points?)?\b)"),
-    ("percent", rf"(?:{_NUMBER})\s+(?:per\s?cents?|percent)\b"),
     ("money", rf"(?:us|a|c|hk)?[$£€¥]\s?{_DIGITS}(?:\s*-?\s*(?:{_SCALE}|[mbk]n?)\b)*"),
-    ("money", rf"{_NUMBER}\s+(?:\w+\s+)?{_CURRENCY}\b"),
     ("percent", r"\b(?:(?:a|one|two|three)[\s-](?:half|third|quarter|fifth|sixth|eighth|ninth|"
                 r"tenth)s?|half|two-thirds|three-quarters|majority|minority|one in \w+)\b"),
     ("time", r"\b\d{1,2}(?:[:.]\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)|\b\d{1,2}:\d{2}\b|"
              r"\b(?:noon|midnight|midday|o'clock|dawn|dusk|sunrise|sunset|morning|afternoon|"
              r"evening|night|overnight|tonight)\b"),
-    ("duration", rf"\b(?:{_NUMBER}|a|an|several|few|many|some)[\s-]+(?:\w+[\s-]+)?"
+    ("duration", rf"\b(?:a|an|several|few|many|some)[\s-]+(?:\w+[\s-]+)?"
                  rf"{_TIME_UNIT}(?:[\s-]+long|[\s-]+old)?\b|\b{_TIME_UNIT}[\s-]long\b|"
                  rf"\b(?:years|decades|centuries|months|weeks|days|hours)\b|"
                  rf"\b(?:from|between|until|till|since|through)\s+(?:\w+\s+){{0,2}}?(?:{_YEAR})(?!\w)"),
-    ("measure", rf"\b{_NUMBER}(?:\s*[-–]\s*{_DIGITS})?[\s-]*{_LENGTH_UNIT}(?!\w)"),
     ("year", rf"\b(?:{_YEAR})(?!\w)|\b(?:ad|bc)\s+\d{{1,4}}\b|\b{_ORDINAL}[\s-]+centur(?:y|ies)\b|"
              r"\bcentur(?:y|ies)\b|\bdecades?\b"),
     ("date", rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
              rf"{_MONTH}(?!\w)|\b(?:january|february|march|april|june|july|august|september|"
              rf"october|november|december)\b|\b{_WEEKDAY}s?\b|\b(?:today|yesterday|tomorrow|"
              r"ago|spring|summer|autumn|fall|winter|christmas|easter)\b"),
-    ("number", rf"\b{_NUMBER}(?!\w)"),
 )  # fmt: skip
-_TYPED = re.compile(
-    "|".join(f"(?P<{kind}{i}>{pattern})" for i, (kind, pattern) in enumerate(_PATTERNS)),
-    re.IGNORECASE,
+_WORDY = {
+    kind: re.compile("|".join(p for k, p in _PATTERNS if k == kind), re.IGNORECASE)
+    for kind in dict.fromkeys(k for k, _ in _PATTERNS)
+}
+_NUMBER_AT = re.compile(rf"{_NUMBER}(?!\w)", re.IGNORECASE)
+# where a number may start: a digit, or a word that names one
+_NUMBER_START = re.compile(
+    rf"\b(?:\d|(?:{_WORD_NUMBER}|{_SCALE}|tens|scores|an?|several|few|many)\b)", re.IGNORECASE
+)
+# what follows a number says what it measures: "5 per cent", "3 dollars", "10 km", "2 years"
+_AFTER = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        ("percent", r"\s*(?:%|per\s?cents?\b|percent\b)"),
+        ("money", rf"\s+(?:\w+\s+)?{_CURRENCY}\b"),
+        ("age", r"[\s-]+(?:years?|months?)[\s-]+old\b|-year-olds?\b"),
+        ("duration", rf"[\s-]+(?:\w+[\s-]+)?{_TIME_UNIT}(?:[\s-]+long)?\b"),
+        ("measure", rf"(?:\s*[-–]\s*{_DIGITS})?[\s-]*{_LENGTH_UNIT}(?!\w)"),
+    )
 )
 _CLAUSE_END = re.compile(r"[.;:!?()\[\]—–\"“”\n]|,\s")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<![\"“(])\b[A-Z][\w'’.-]*[\w]")
@@ -103,18 +115,56 @@ class Span:
         return frozenset(stem(w) for w in self.nouns)
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def spans_of(text: str) -> tuple[Span, ...]:
-    """Every typed span of text, left to right."""
+    """Every typed span of text, left to right (a number inside a date is the date's)."""
+    found = [span for kind in _WORDY for span in _wordy(text, kind)]
+    taken = [(s.start, s.end) for s in found]
+    found += [s for s in _numbers(text) if not any(a <= s.start < b for a, b in taken)]
+    return tuple(sorted(found, key=lambda s: (s.start, -s.end)))
+
+
+def _of_kind(text: str, kind: str) -> tuple[Span, ...]:
+    """The spans of one kind: only what an asked kind needs is typed."""
+    numbered = tuple(s for s in _numbers(text) if s.kind == kind)
+    return numbered + (_wordy(text, kind) if kind in _WORDY else ())
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _wordy(text: str, kind: str) -> tuple[Span, ...]:
     out = []
-    for match in _TYPED.finditer(text):
-        kind = (match.lastgroup or "number").rstrip("0123456789")
-        if kind in ("year", "number") and _YEARS.fullmatch(match.group(0)):
-            kind = "number" if _PLURAL.match(text, match.end()) else "year"
-        start, end = match.start(), match.end()
-        unit = tuple(w for w in words(match.group(0)) if w.isalpha() and w not in STOPWORDS)
-        out.append(Span(kind, start, end, unit + _bound(text, start, end)))
+    for match in _WORDY[kind].finditer(text):
+        if kind == "year" and _YEARS.fullmatch(match.group(0)) and _PLURAL.match(text, match.end()):
+            continue  # "1500 soldiers" is a count
+        out.append(_span(text, kind, match.start(), match.end()))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _numbers(text: str) -> tuple[Span, ...]:
+    """The numbers of text, each typed by what follows it ("5 per cent", "10 km", "2 years");
+    a bare 1979 is a year."""
+    out, last = [], -1
+    for start_at in _NUMBER_START.finditer(text):
+        at = start_at.start()
+        number = _NUMBER_AT.match(text, at) if at >= last else None
+        if number is None:
+            continue
+        kind, end = "number", number.end()
+        for name, after in _AFTER:
+            unit = after.match(text, end)
+            if unit:
+                kind, end = name, unit.end()
+                break
+        if kind == "number" and _YEARS.fullmatch(number.group(0)):
+            kind = "number" if _PLURAL.match(text, end) else "year"
+        out.append(_span(text, kind, at, end))
+        last = end
+    return tuple(out)
+
+
+def _span(text: str, kind: str, start: int, end: int) -> Span:
+    unit = tuple(w for w in words(text[start:end]) if w.isalpha() and w not in STOPWORDS)
+    return Span(kind, start, end, unit + _bound(text, start, end))
 
 
 _YEARS = re.compile(r"1\d{3}|20\d{2}")
@@ -159,12 +209,10 @@ def holds(asked: Asked, text: str, related: Related | None = None, close: float 
     if accepts is None:
         return asked.kind == "open" or _NAME.search(text) is not None
     noun = stem(asked.noun) if asked.noun else ""
-    for span in spans_of(text):
-        kind = span.kind
-        if kind == "number" and _YEARS.fullmatch(text, span.start, span.end):
-            kind = "year"  # "in 1500 soldiers ...": a year to who asks for one
-        if kind in accepts and (not noun or _binds(span, noun, related, close)):
-            return True
+    for kind in accepts:
+        for span in _of_kind(text, kind):
+            if not noun or _binds(span, noun, related, close):
+                return True
     return False
 
 

@@ -112,5 +112,5 @@ def test_the_typed_veto_rarely_declines_what_held_articles_answer(  # type: igno
     fired: dict[bool, list[bool]] = {True: [], False: []}
     for q in asked:
         fired[q.answerable].append(assistant.rank(q.question).kind_missing())
-    assert sum(fired[True]) <= 1 and len(fired[True]) >= 15  # measured: none fires
-    assert sum(fired[False]) >= 5  # measured: 13 of 83
+    assert sum(fired[True]) <= 1 and len(fired[True]) >= 15  # measured: none of 21
+    assert sum(fired[False]) >= 5  # measured: 10 of 64
