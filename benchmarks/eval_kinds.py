@@ -1,12 +1,13 @@
 """Declines on the article's question sets, by half and by asked kind, with the typed veto's share.
 
-`.venv/bin/python benchmarks/eval_kinds.py [--squad]` asks every question of
+`.venv/bin/python benchmarks/eval_kinds.py [--squad] [--write]` asks every question of
 tests/eval/article.jsonl, article-oos.jsonl and article-paraphrase.jsonl of a store holding the
 bundled article, and prints one JSON line per (set, half, asked kind): of the questions the
 article does not answer, the share declined and the share the typed veto declined; of those it
 answers, the share declined and the share answered with the expected text. The halves are
 fit_reading's (article-oos 1-40 fit, 41-80 held; article-paraphrase 1-25 fit, 26-50 held).
-With --squad, tests/eval/squad-held.jsonl too, of the held articles' indexed halves, by kind.
+With --squad, tests/eval/squad-held.jsonl too, of the held articles' indexed halves, by kind;
+--write records the figures (all kinds, and the kinds that decide) in qa/data/reading.json.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "qa" / "data" / "reading.json"
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from reading_rows import ARTICLE_SETS, read_jsonl  # noqa: E402
@@ -58,6 +60,7 @@ def main() -> None:
                 g[part] += 1
                 g[part + 1] += not answer.answered
                 g[part + 2] += ok if q["answerable"] else vetoed
+    rows = []
     for (name, half, kind), (n, declined, vetoed, a, false, held) in sorted(groups.items()):
         figures: dict[str, object] = {"set": name, "half": half, "kind": kind}
         if n:
@@ -67,6 +70,12 @@ def main() -> None:
             figures |= {"answerable": a, "false_declines": round(false / a, 3)}
             figures |= {"answers_hold": round(held / a, 3)}
         print(json.dumps(figures))
+        rows.append(figures)
+    if "--write" in sys.argv:  # beside fit_kinds' figures: declines as the assistant answers
+        model = json.loads(MODEL.read_text(encoding="utf-8"))
+        kept = [f for f in rows if f["kind"] == "all" or f["kind"] in decisive]
+        model["kinds"]["figures"]["declines"] = kept
+        MODEL.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
