@@ -1,6 +1,7 @@
 """Fit the reading model and write it to qa/data/reading.json.
 
-Run by hand: `.venv/bin/python benchmarks/fit_reading.py [--cached]`. It asks every question of
+Run by hand: `.venv/bin/python benchmarks/fit_reading.py [--cached] [--answers-only]`, after
+benchmarks/fit_kinds.py (the answer kinds that decide alone). It asks every question of
 the fit split (benchmarks/reading_sets.py: SQuAD pool articles, half of each indexed, other
 articles' questions out of scope; the article's development questions) of real stores, then:
 
@@ -13,13 +14,13 @@ articles' questions out of scope; the article's development questions) of real s
 
 It prints, and records in the file, every figure on the held split (never fitted on) beside
 the one-feature baseline (best question-sentence cosine, or claim-passage cosine, thresholded
-at the same false-decline rate on the fit split). `--cached` reuses the last run's rankings.
+at the same false-decline rate on the fit split). `--cached` reuses the last run's rankings;
+`--answers-only` refits the answers judge alone, keeping the ranker and the supports judge.
 """
 
 from __future__ import annotations
 
 import json
-import pickle
 import sys
 from collections import Counter
 from pathlib import Path
@@ -31,14 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from claim_data import claims  # noqa: E402
-from reading_rows import TEMP, all_rows  # noqa: E402
+from fit_kinds import veto_figures  # noqa: E402
+from reading_rows import TEMP, CachedReader, all_rows  # noqa: E402
 from reading_sets import SPLITS  # noqa: E402
 
 from qa.candidates import neighbourhood  # noqa: E402
 from qa.evaluation import contains  # noqa: E402
 from qa.reading.answers import answer_features  # noqa: E402
 from qa.reading.claims import CLAIM_FEATURES, claim_features  # noqa: E402
-from qa.reading.cross import claim_text, data_file, load_cross  # noqa: E402
+from qa.reading.cross import claim_text, load_cross  # noqa: E402
 from qa.reading.features import FEATURES  # noqa: E402
 from qa.reading.model import load_reader  # noqa: E402
 
@@ -181,7 +183,8 @@ def fit_answers(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, A
         [r["split"] == "fit" and lab is not None for r, lab in zip(rows, labels, strict=True)]
     )
     y = np.array([lab or 0 for lab in labels])
-    veto_names = vetoes(x[fit], y[fit], names)
+    # the typed veto decides where fit_kinds.py found it confident; the others are found here
+    veto_names = sorted({"kind_missing"} | set(vetoes(x[fit], y[fit], names)))
     print(f"answers: vetoes {veto_names}")
     veto = np.array([any(f[n] for n in veto_names) for f in feats])
     free = [j for j, n in enumerate(names) if n not in veto_names]
@@ -317,40 +320,16 @@ def report_claims(scored: list[tuple[Any, str, float, float]], threshold: float)
     return out
 
 
-class CachedReader:
-    """The cross-encoder's scores, kept in the temp folder across runs (the model's digest in
-    the file name)."""
-
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-        self.path = TEMP / f"cross-{hash_file(data_file())}.pickle"
-        self.known: dict[tuple[str, str], float] = (
-            pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
-        )
-
-    def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        todo = [p for p in dict.fromkeys(pairs) if p not in self.known]
-        for i in range(0, len(todo), 64):
-            got = self.reader.scores(todo[i : i + 64])
-            self.known.update(zip(todo[i : i + 64], map(float, got), strict=True))
-        return np.array([self.known[p] for p in pairs], dtype=np.float32)
-
-    def save(self) -> None:
-        self.path.write_bytes(pickle.dumps(self.known))
-
-
-def hash_file(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
 def main() -> None:
     from qa import build_assistant
 
     rows = all_rows(cached="--cached" in sys.argv)
     print(f"{len(rows)} questions: {Counter((r['set'], r['split'], r['kind']) for r in rows)}")
-    ranker = fit_ranker([r for r in rows if r["split"] == "fit" and r["kind"] == "answerable"])
+    kept = json.loads(OUT.read_text(encoding="utf-8"))
+    if "--answers-only" in sys.argv:  # the ranker and the supports judge as they are
+        ranker = kept["ranker"]["weights"]
+    else:
+        ranker = fit_ranker([r for r in rows if r["split"] == "fit" and r["kind"] == "answerable"])
     print(f"ranker: {ranker}")
     reranked(rows, ranker)
     cross = CachedReader(load_cross())
@@ -358,26 +337,27 @@ def main() -> None:
         r["ranking"] = r["ranking"].judged(cross.scores)
     cross.save()
     answers, answer_figures = fit_answers(rows)
+    kinds = {**kept.get("kinds", {})}
+    kinds.setdefault("figures", {})["veto"] = veto_figures(rows, load_reader().decisive_kinds)
+    if "--answers-only" in sys.argv:
+        kept.update(answers=answers, kinds=kinds)
+        kept["figures"]["answers"] = answer_figures
+        OUT.write_text(json.dumps(kept, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {OUT.relative_to(ROOT)}")
+        return
     supports, support_figures = fit_supports(build_assistant(bundled=False).embedder, cross)
-    OUT.write_text(
-        json.dumps(
-            {
-                **json.loads(OUT.read_text()),
-                "ranker": {"weights": ranker},
-                "answers": answers,
-                "supports": supports,
-            }
-        )
-    )  # the claims below are checked with the fitted judges
+    fitted = {"ranker": {"weights": ranker}, "answers": answers, "supports": supports}
+    OUT.write_text(json.dumps({**kept, **fitted}))  # the claims below use the fitted judges
     load_reader.cache_clear()
     scored = claim_scores()
     supports["threshold"] = round(claims_threshold(scored), 6)
     print(f"supports: threshold {supports['threshold']} (keeps {CLAIMS_KEPT} of faithful dev)")
     support_figures["claims"] = report_claims(scored, supports["threshold"])
-    made, kinds = support_figures.pop("made")
+    made, kinds_made = support_figures.pop("made")
+    kept_made = made >= supports["threshold"]
     support_figures["made_claims_kept"] = {
-        kind: round(float(np.mean((made >= supports["threshold"])[np.array(kinds) == kind])), 3)
-        for kind in sorted(set(kinds))
+        kind: round(float(np.mean(kept_made[np.array(kinds_made) == kind])), 3)
+        for kind in sorted(set(kinds_made))
     }
     print(f"supports (made claims, share kept): {support_figures['made_claims_kept']}")
     model = {
@@ -387,6 +367,7 @@ def main() -> None:
         "answers": answers,
         "supports": supports,
         "margins": MARGINS,
+        "kinds": kinds,
         "figures": {"answers": answer_figures, "supports": support_figures},
     }
     OUT.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")

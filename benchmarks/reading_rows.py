@@ -6,6 +6,7 @@ fitting script can be rerun without asking again (``--cached``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import tempfile
@@ -13,10 +14,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from reading_sets import HELD_DOCS, HELD_QUESTIONS, ROOT, SPLITS, half, question_set
 
 from index import Store, open_store
 from qa import Assistant, build_assistant, bundled_article
+from qa.reading.cross import data_file
 
 TEMP = Path(tempfile.gettempdir()) / "qa-reading"
 ARTICLE_SETS = {  # file, the ids fitting may read (None: all); the rest is held out
@@ -100,3 +103,29 @@ class _RowPickler(pickle.Pickler):
             return (open_store, (obj.folder, obj.url or None, obj.name))
         make = _LOCKS.get(type(obj))
         return NotImplemented if make is None else (make, ())
+
+
+class CachedReader:
+    """The cross-encoder's scores, kept in the temp folder across runs (the model's digest in
+    the file name)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.path = TEMP / f"cross-{hash_file(data_file())}.pickle"
+        self.known: dict[tuple[str, str], float] = (
+            pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
+        )
+
+    def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        todo = [p for p in dict.fromkeys(pairs) if p not in self.known]
+        for i in range(0, len(todo), 64):
+            got = self.reader.scores(todo[i : i + 64])
+            self.known.update(zip(todo[i : i + 64], map(float, got), strict=True))
+        return np.array([self.known[p] for p in pairs], dtype=np.float32)
+
+    def save(self) -> None:
+        self.path.write_bytes(pickle.dumps(self.known))
+
+
+def hash_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]

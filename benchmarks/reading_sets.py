@@ -16,6 +16,7 @@ itself, in a temp folder.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-POOL = ROOT.parent / "shared" / "squad"
+# beside the main checkout; from a worktree elsewhere, QA_SQUAD_POOL names it
+POOL = Path(os.environ.get("QA_SQUAD_POOL") or ROOT.parent / "shared" / "squad")
 HELD_DOCS = ROOT / "tests" / "data" / "squad"
 HELD_QUESTIONS = ROOT / "tests" / "eval" / "squad-held.jsonl"
 

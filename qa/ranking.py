@@ -16,6 +16,7 @@ from qa.reading.features import sentence_features, support_features
 from qa.reading.model import Reader, load_reader
 from qa.reading.question import key_terms
 from qa.reading.soft_match import WordEmbedder, WordMatch
+from qa.reading.veto import kind_missing
 
 JUDGED = 4  # candidates the cross-encoder reads per question
 
@@ -91,14 +92,20 @@ class Ranking:
         return replace(self, ranked=kept) if kept else self
 
     def judged(self, read: PairReader, count: int = JUDGED) -> Ranking:
-        """The ranking with its best ``count`` candidates read by the cross-encoder."""
+        """The ranking with its best ``count`` candidates read by the cross-encoder; none are
+        read when no passage holds the kind of answer asked for (the answer is a decline)."""
         todo = [c for c in self.ranked[:count] if c.cross is None]
-        if not todo:
+        if not todo or self.kind_missing():
             return self
         scores = read([(question_text(self.question), window(c)) for c in todo])
         done = {id(c): float(s) for c, s in zip(todo, scores, strict=True)}
         ranked = tuple(replace(c, cross=done[id(c)]) if id(c) in done else c for c in self.ranked)
         return replace(self, ranked=ranked)
+
+    def kind_missing(self) -> bool:
+        """No passage read holds the kind of answer asked, of a kind that decides alone."""
+        passages = list(dict.fromkeys(c.context for c in self.ranked))
+        return kind_missing(self.question, passages, self.matcher)
 
     def support_features(self) -> tuple[float, ...]:
         return support_features(list(self.ranked), self.question, self.bm25, self.matcher)

@@ -27,6 +27,7 @@ ANSWER_FEATURES = (
     "asks_kind",  # a when/how many/how long question
     "name_unknown",  # a name or number of the question is nowhere in the documents
     "no_type_context",  # the best passage holds nothing of the kind asked for (a date, a name)
+    "kind_missing",  # no passage read holds the kind of answer asked (of a kind that decides)
 )
 
 
@@ -88,5 +89,6 @@ def answer_features(ranking: Ranking, close: float = 0.6) -> dict[str, float]:
         asks_kind=float(_asked_kind(question) is not None),
         name_unknown=float(bool(unknown_names(ranking, joint))),
         no_type_context=1.0 - features["type_context"],
+        kind_missing=float(ranking.kind_missing()),
     )
     return features

@@ -54,6 +54,10 @@ class Reader:
     answers: Judge
     supports: Judge
     margins: tuple[tuple[str, float], ...]
+    # the asked kinds whose absence from every passage read decides alone (a decline), and
+    # how close a word must be to a count's noun to be what the count measures
+    decisive_kinds: frozenset[str] = frozenset()
+    bind: float | None = None
 
     def margin(self, name: str) -> float:
         return dict(self.margins)[name]
@@ -66,7 +70,13 @@ def read_model(path: Path) -> Reader:
         answers=Judge.from_dict(data["answers"]),
         supports=Judge.from_dict(data["supports"]),
         margins=tuple((str(k), float(v)) for k, v in data["margins"].items()),
+        decisive_kinds=frozenset(str(k) for k in data.get("kinds", {}).get("decisive", ())),
+        bind=_optional(data.get("kinds", {}).get("bind")),
     )
+
+
+def _optional(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @functools.lru_cache(maxsize=4)

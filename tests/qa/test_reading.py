@@ -68,7 +68,7 @@ def test_questions_about_a_missing_fact_on_the_same_topic_are_declined(
 def test_near_miss_questions_are_declined_more_often_than_by_chance(
     squad_outcomes: dict[str, list[bool]],
 ) -> None:
-    assert share(squad_outcomes["adversarial"]) >= 0.15  # measured 0.20
+    assert share(squad_outcomes["adversarial"]) >= 0.15  # measured 0.208
 
 
 def test_answerable_questions_are_answered_with_the_answer(
