@@ -49,7 +49,10 @@ def find_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
 
 
 def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+    """A dot file or folder, or the lock file an office program keeps beside an open
+    document (``~$report.docx``)."""
+    parts = path.relative_to(root).parts
+    return any(part.startswith(".") for part in parts) or path.name.startswith("~$")
 
 
 def load_document(path: Path, source: str | None = None) -> SourceDocument:

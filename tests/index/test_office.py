@@ -73,6 +73,7 @@ def test_the_new_suffixes_are_found_in_folders(tmp_path: Path) -> None:
     for suffix in MAKERS:
         office_file(tmp_path, suffix)
     (tmp_path / "program.exe").write_bytes(b"MZ")
+    (tmp_path / "~$notes.docx").write_bytes(b"owner")  # Word's lock file beside an open document
     found = sorted(name for _path, name in find_files([tmp_path]))
     assert found == sorted(f"notes{suffix}" for suffix in MAKERS)
     assert set(MAKERS) <= set(SUPPORTED_SUFFIXES)
@@ -122,6 +123,22 @@ def test_unreadable_office_files_give_one_line_reasons(
         load_document(path)
     message = str(caught.value)
     assert message.startswith(f"{name}: ") and reason in message and "\n" not in message
+
+
+def test_a_zip_that_unpacks_too_large_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from index.office import MAX_UNZIPPED_BYTES
+
+    path = tmp_path / "bomb.docx"
+    block = b"\0" * 2**20
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/document.xml", "w", force_zip64=True) as member,
+    ):
+        for _ in range(MAX_UNZIPPED_BYTES // len(block) + 1):
+            member.write(block)
+    assert path.stat().st_size < 2**20 * 2
+    with pytest.raises(DocumentError, match=r"^bomb\.docx: unpacks to more than 512 MB"):
+        load_document(path)
 
 
 def test_each_format_is_answered_from_with_exact_citations(
