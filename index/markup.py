@@ -40,16 +40,20 @@ _BLOCK_TAGS = (
 )
 
 
-def html_text(markup: str | bytes, head: bool = True) -> str:
+def html_text(markup: str | bytes, head: bool = True, headings: bool = False) -> str:
     """The text of an HTML (or XHTML) page, its blocks as paragraphs separated by blank lines
     and the whitespace inside each collapsed. ``head=False`` leaves out the page's <head>
-    (an EPUB chapter's title repeats the book's)."""
+    (an EPUB chapter's title repeats the book's); ``headings=True`` writes <h1>-<h6> as
+    Markdown headings ("## Budget"), to be their sections' context (index.chunking)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
     unwanted = ["script", "style", "noscript", "template"] + ([] if head else ["head"])
     for tag in soup(unwanted):
         tag.decompose()
+    for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]) if headings else []:
+        if tag.get_text().strip():
+            tag.insert(0, "#" * int(tag.name[1]) + " ")
     for tag in soup.find_all(_BLOCK_TAGS):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")

@@ -1,5 +1,7 @@
 """Office documents as plain text: .docx, .pptx, .odt, .epub and .rtf, each read by a library
 made for it (EPUB as the zipped XHTML it is), one paragraph per block, blank lines between.
+Headings are written as Markdown's ("## Budget"), so that they become their sections' context
+(index.chunking), never passages of their own.
 
 The text is what qa indexes and cites: citations are offsets into it, as they are into the
 text of an HTML page or a PDF. Bad files raise DocumentError with a one-line reason.
@@ -66,6 +68,11 @@ def open_zip(data: bytes, name: str, suffix: str) -> zipfile.ZipFile:
     return archive
 
 
+def heading(level: int, title: str) -> str:
+    """A heading as a Markdown line (levels past 6 as 6)."""
+    return f"{'#' * min(max(level, 1), 6)} {' '.join(title.split())}" if title.strip() else ""
+
+
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
@@ -85,6 +92,11 @@ def _docx_blocks(data: bytes) -> Iterator[str]:
             if isinstance(item, Table):
                 for row in item.rows:
                     yield _row(cell.text for cell in row.cells)
+                continue
+            style = (item.style.name or "").lower() if item.style is not None else ""
+            if style == "title" or style.startswith("heading"):
+                digits = "".join(ch for ch in style if ch.isdigit())
+                yield heading(int(digits) if digits else 1, item.text)
             else:
                 yield item.text
 
@@ -102,8 +114,11 @@ def _pptx_blocks(data: bytes) -> Iterator[str]:
                 yield shape
 
     for slide in Presentation(io.BytesIO(data)).slides:
+        title = slide.shapes.title
         for shape in shapes(slide.shapes):
-            if shape.has_text_frame:  # a slide's bullets: one line each, one block a shape
+            if title is not None and shape.shape_id == title.shape_id:
+                yield heading(1, shape.text_frame.text)  # the slide's title heads its bullets
+            elif shape.has_text_frame:  # a slide's bullets: one line each, one block a shape
                 yield "\n".join(p.text for p in shape.text_frame.paragraphs)
             elif getattr(shape, "has_table", False):
                 for row in shape.table.rows:
@@ -117,7 +132,10 @@ def _odt_blocks(data: bytes) -> Iterator[str]:
 
     def blocks(element: Any) -> Iterator[str]:
         for child in element.children:
-            if child.tag in ("text:p", "text:h"):
+            if child.tag == "text:h":
+                level = child.get_attribute_integer("text:outline-level")
+                yield heading(level or 1, str(child))
+            elif child.tag == "text:p":
                 yield str(child)
             elif child.tag == "table:table-row":
                 yield _row(str(cell) for cell in child.children)
@@ -129,7 +147,9 @@ def _odt_blocks(data: bytes) -> Iterator[str]:
 
 def _epub_text(archive: zipfile.ZipFile) -> str:
     """The chapters in reading order (the package's spine), each read by the HTML loader."""
-    chapters = [html_text(archive.read(path), head=False) for path in _epub_spine(archive)]
+    chapters = [
+        html_text(archive.read(path), head=False, headings=True) for path in _epub_spine(archive)
+    ]
     return "\n\n".join(chapter for chapter in chapters if chapter)
 
 

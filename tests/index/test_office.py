@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from index import DocumentError, find_files, load_document
+from index import DocumentError, chunk_text, find_files, load_document
 from index.loading import SUPPORTED_SUFFIXES
 from tests.office_files import MAKERS, docx_bytes, pptx_bytes
 
@@ -63,7 +63,12 @@ def office_file(folder: Path, suffix: str) -> Path:
 def test_each_format_reads_as_its_paragraphs(tmp_path: Path, suffix: str) -> None:
     title, sentence, _question = FACTS[suffix]
     text = load_document(office_file(tmp_path, suffix)).text
-    assert text.startswith(title + "\n\n")
+    styled = suffix != ".rtf"  # RTF's title is only bold: the others mark it a heading
+    assert text.startswith(f"# {title}\n\n" if styled else f"{title}\n\n")
+    passages = [(chunk.text, chunk.heading) for chunk in chunk_text(text)]
+    if styled:  # the heading is its section's context, not a passage
+        assert [heading for _passage, heading in passages] == [title] * len(passages)
+        assert all(not passage.startswith("#") for passage, _heading in passages)
     assert FILLER in text and sentence in text
     assert text.index(FILLER) < text.index(sentence)  # in reading order (an EPUB's spine)
     assert "<" not in text and "\\" not in text  # no markup, no RTF control words
@@ -87,7 +92,7 @@ def test_tables_speaker_notes_and_bullets_are_read() -> None:
     assert docx.endswith("Name | Role\n\nAda Quillfeather | Project lead")
     slides = pptx_bytes("Plan", ["First bullet", "Second bullet"], notes="Say it slowly.")
     pptx = office_text(".pptx", slides, "plan.pptx")
-    assert pptx == "Plan\n\nFirst bullet\nSecond bullet\n\nSay it slowly."
+    assert pptx == "# Plan\n\nFirst bullet\nSecond bullet\n\nSay it slowly."
 
 
 def _zip(members: dict[str, str]) -> bytes:
