@@ -1,9 +1,14 @@
-"""Split text into sentences and sentence-aligned chunks that keep their offsets in the source."""
+"""Split text into sentences and sentence-aligned chunks that keep their offsets in the source.
+
+A Markdown heading is no sentence: it is the context of its section's chunks (their
+``heading``, embedded and searched with them), never a chunk or an answer of its own.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 MAX_SENTENCE_CHARS = 340
 CHUNK_CHARS = 600
@@ -21,6 +26,10 @@ _BOUNDARY = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s)""")
 _NEXT_START = re.compile(r"""\s+["'“‘«(\[]*[\w¿¡@#$€£]""")
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n|\r\r")
 _LINE = re.compile(r"\r?\n|\r")
+# Markdown headings: "## Title ##" (ATX), or a paragraph's first line underlined (setext)
+_ATX = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+(.*?))??(?:[ \t]+#+)?[ \t]*")
+_UNDERLINE = re.compile(r"[ \t]{0,3}(={2,}|-{2,})[ \t]*")
+_FENCE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,32 @@ class Chunk:
     start: int
     end: int
     sentences: tuple[tuple[int, int], ...]
+    heading: str = ""  # the titles of the sections it is in, outermost first, one a line
+
+
+class Headed(Protocol):
+    """A chunk as written (Chunk) or read back (index.records.StoredChunk)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def heading(self) -> str: ...
+
+
+def searchable(chunk: Headed) -> str:
+    """What a chunk is embedded and searched as: its section's headings, then its text."""
+    return f"{chunk.heading}\n\n{chunk.text}" if chunk.heading else chunk.text
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A Markdown heading: its span in the text (marks and underline included), its level
+    and its title."""
+
+    start: int
+    end: int
+    level: int
+    title: str
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -57,23 +92,86 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 
 def chunk_text(text: str, max_chars: int = CHUNK_CHARS) -> list[Chunk]:
-    """Group consecutive sentences of a paragraph into chunks of at most about max_chars."""
+    """Group consecutive sentences of a paragraph into chunks of at most about max_chars.
+
+    Markdown headings are left out of the chunks and given to their section's chunks as
+    their ``heading``; a text of headings alone is chunked as text.
+    """
+    marks = headings(text)
+    chunks = _chunks(text, max_chars, marks)
+    return chunks if chunks or not marks else _chunks(text, max_chars, [])
+
+
+def _chunks(text: str, max_chars: int, marks: list[Heading]) -> list[Chunk]:
     chunks: list[Chunk] = []
+    path: list[Heading] = []  # the headings the text is under, outermost first
+    at = 0
     for para_start, para_end in paragraph_spans(text):
-        group: list[tuple[int, int]] = []
-        for span in split_sentences(text, para_start, para_end):
-            if group and span[1] - group[0][0] > max_chars:
-                chunks.append(_chunk(text, group))
-                group = []
-            group.append(span)
-        if group:
-            chunks.append(_chunk(text, group))
+        position = para_start
+        while at < len(marks) and marks[at].start < para_end:
+            mark = marks[at]
+            chunks.extend(_group(text, position, mark.start, max_chars, _context(path)))
+            path = [h for h in path if h.level < mark.level] + [mark]
+            position = max(position, mark.end)
+            at += 1
+        chunks.extend(_group(text, position, para_end, max_chars, _context(path)))
     return chunks
 
 
-def _chunk(text: str, group: list[tuple[int, int]]) -> Chunk:
+def _context(path: list[Heading]) -> str:
+    return "\n".join(h.title for h in path if h.title)
+
+
+def _group(text: str, start: int, end: int, max_chars: int, heading: str) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    group: list[tuple[int, int]] = []
+    for span in split_sentences(text, start, end) if start < end else []:
+        if group and span[1] - group[0][0] > max_chars:
+            chunks.append(_chunk(text, group, heading))
+            group = []
+        group.append(span)
+    if group:
+        chunks.append(_chunk(text, group, heading))
+    return chunks
+
+
+def headings(text: str) -> list[Heading]:
+    """The Markdown headings of a text, in order: "# Title" lines, and a paragraph's first
+    line underlined with "===" or "---" (one that ends with a full stop is taken for prose
+    over a rule). Lines in fenced code blocks are not headings."""
+    found: list[Heading] = []
+    fence = ""
+    previous: tuple[int, int] | None = None  # the line before, when it began a paragraph
+    blank = True  # whether the line before was blank
+    for line_start, line_end in _blocks(text, 0, len(text), _LINE):
+        line = text[line_start:line_end]
+        opening = _FENCE.match(line)
+        if fence or opening:
+            if not fence and opening:
+                fence = opening.group(1)[0] * 3
+            elif line.strip().startswith(fence):
+                fence = ""
+            previous, blank = None, False
+            continue
+        atx = _ATX.fullmatch(line)
+        underline = _UNDERLINE.fullmatch(line)
+        if atx:
+            title = " ".join((atx.group(2) or "").split())
+            found.append(Heading(line_start, line_end, len(atx.group(1)), title))
+        elif underline and previous is not None:
+            title = " ".join(text[previous[0] : previous[1]].split())
+            if not title.endswith(".") and title[:1] not in "-*+>|":
+                level = 1 if underline.group(1)[0] == "=" else 2
+                found.append(Heading(previous[0], line_end, level, title))
+        is_blank = not line.strip()
+        previous = (line_start, line_end) if blank and not is_blank and not atx else None
+        blank = is_blank
+    return found
+
+
+def _chunk(text: str, group: list[tuple[int, int]], heading: str = "") -> Chunk:
     start, end = group[0][0], group[-1][1]
-    return Chunk(text=text[start:end], start=start, end=end, sentences=tuple(group))
+    return Chunk(text[start:end], start, end, tuple(group), heading)
 
 
 def _blocks(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.chunking import Chunk, chunk_text
+from index.chunking import Chunk, chunk_text, searchable
 from index.embedding import Embedder
 from index.errors import DocumentError
 from index.loading import SourceDocument, find_files, load_document
@@ -189,13 +189,14 @@ def embed_chunks(
     ]
     if not chunks:
         return [], []
-    texts = [chunk.text for chunk in chunks] + sentences
+    texts = [searchable(chunk) for chunk in chunks] + sentences  # the headings embedded too
     # the new words go into the same encode call: answering then only looks them up
-    new_words = embedder.words.unknown(chunk.text for chunk in chunks)
+    new_words = embedder.words.unknown(searchable(chunk) for chunk in chunks)
     unique = {text: i for i, text in enumerate(dict.fromkeys(texts + new_words))}
     encoded = embedder.encode(list(unique))
     embedder.words.learn(
-        (chunk.text for chunk in chunks), {word: encoded[unique[word]] for word in new_words}
+        (searchable(chunk) for chunk in chunks),
+        {word: encoded[unique[word]] for word in new_words},
     )
     rows = encoded[[unique[text] for text in texts]]
     vectors = [list(map(float, row)) for row in rows[: len(chunks)]]

@@ -1,16 +1,19 @@
-"""Load .txt, .md, .html and .pdf files (or whole folders) as plain text."""
+"""Load .txt, .md, .html, .pdf and office documents (or whole folders) as plain text."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import DocumentError
+from index.markup import html_text
+from index.office import OFFICE_SUFFIXES, office_text
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", *OFFICE_SUFFIXES)
+# the types as people are told them, in messages and on the page
+READABLE_TYPES = ".txt, .md, .html, .pdf, .docx, .pptx, .odt, .epub or .rtf"
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
@@ -46,7 +49,10 @@ def find_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
 
 
 def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+    """A dot file or folder, or the lock file an office program keeps beside an open
+    document (``~$report.docx``)."""
+    parts = path.relative_to(root).parts
+    return any(part.startswith(".") for part in parts) or path.name.startswith("~$")
 
 
 def load_document(path: Path, source: str | None = None) -> SourceDocument:
@@ -68,10 +74,12 @@ def load_document(path: Path, source: str | None = None) -> SourceDocument:
         raise DocumentError(f"{name}: cannot read ({exc.strerror or exc})") from None
     if suffix == ".pdf":
         text = _pdf_text(data, name)
+    elif suffix in OFFICE_SUFFIXES:
+        text = office_text(suffix, data, name)
     else:
         text = _decode(data, name)
         if suffix in (".html", ".htm"):
-            text = _html_text(text)
+            text = html_text(text)
     if not text.strip():
         raise DocumentError(f"{name}: no text in file")
     return SourceDocument(source=name, path=str(path.resolve()), text=text)
@@ -90,55 +98,6 @@ def _decode(data: bytes, name: str) -> str:
                 f"{name}: not UTF-8 text and not readable as Windows-1252"
             ) from None
     return text
-
-
-_BLOCK_TAGS = (
-    "p",
-    "div",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "main",
-    "aside",
-    "nav",
-    "li",
-    "ul",
-    "ol",
-    "dl",
-    "dt",
-    "dd",
-    "table",
-    "tr",
-    "td",
-    "th",
-    "blockquote",
-    "pre",
-    "figure",
-    "figcaption",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "br",
-    "hr",
-    "title",
-)
-
-
-def _html_text(markup: str) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    paragraphs = (" ".join(part.split()) for part in re.split(r"\n\s*\n", soup.get_text()))
-    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _pdf_text(data: bytes, name: str) -> str:

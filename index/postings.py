@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from index.chunking import searchable
 from index.shared_sqlite import open_shared, transaction
 from index.terms import text_terms
 
@@ -50,19 +51,22 @@ class Spanned(Protocol):
     @property
     def text(self) -> str: ...
     @property
+    def heading(self) -> str: ...
+    @property
     def start(self) -> int: ...
     @property
     def end(self) -> int: ...
 
 
 def source_postings(chunks: Iterable[Spanned]) -> tuple[dict[str, bytes], int]:
-    """The packed postings of one source's chunks, by term, and its length in terms."""
+    """The packed postings of one source's chunks, by term, and its length in terms: a
+    chunk's terms are its section headings' and its text's."""
     from array import array
 
     found: dict[str, array[int]] = {}
     total = 0
     for chunk in chunks:
-        doc = text_terms(chunk.text)
+        doc = text_terms(searchable(chunk))
         total += len(doc)
         for term, tf in Counter(doc).items():
             found.setdefault(term, array("i")).extend((chunk.start, chunk.end, len(doc), tf))

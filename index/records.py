@@ -53,6 +53,7 @@ class StoredChunk:
     start: int
     end: int
     sentences: tuple[tuple[int, int], ...]
+    heading: str = ""  # the titles of its sections (see index.chunking.searchable)
     packed_vectors: bytes = field(default=b"", repr=False, compare=False)
 
     def sentence_vectors(self) -> NDArray[np.float32] | None:
@@ -83,8 +84,9 @@ def chunk_metadata(
     written_at: float,
     sentence_vectors: NDArray[np.float32] | None = None,
 ) -> dict[str, Any]:
-    """A chunk's Chroma metadata: its source and digest, its span and sentences, when it was
-    written and, if given, its sentences' vectors."""
+    """A chunk's Chroma metadata: its source and digest, its span and sentences, its
+    sections' headings if it has any, when it was written and, if given, its sentences'
+    vectors."""
     meta: dict[str, Any] = {
         "source": document.source,
         "digest": document.digest,
@@ -93,6 +95,8 @@ def chunk_metadata(
         "sentences": json.dumps(chunk.sentences),
         "written_at": written_at,
     }
+    if chunk.heading:
+        meta["heading"] = chunk.heading
     if sentence_vectors is not None:
         meta[METADATA_KEY] = pack(sentence_vectors)
     return meta
@@ -133,5 +137,6 @@ def stored_chunk(cid: str, text: Any, meta: Any) -> StoredChunk:
         start=int(meta["start"]),
         end=int(meta["end"]),
         sentences=tuple((int(a), int(b)) for a, b in spans),
+        heading=str(meta.get("heading") or ""),
         packed_vectors=base64.b64decode(packed) if isinstance(packed, str) else b"",
     )

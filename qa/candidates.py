@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index import StoredChunk
+from index.chunking import searchable
 from index.vectors import windows
 
 # The sentence features, in the order of Candidate.features (see qa.reading.features).
@@ -66,6 +67,7 @@ def candidates(hits: Sequence[tuple[StoredChunk, float, float]]) -> list[Candida
     for rank, (chunk, _fused, _sim) in enumerate(hits):
         spans = [(s, e, chunk.text[s - chunk.start : e - chunk.start]) for s, e in chunk.sentences]
         stored = chunk.sentence_vectors()
+        context = searchable(chunk)  # the chunk with its section headings
         read = windows(stored) if stored is not None else None
         for i, (start, end, text) in enumerate(spans):
             if (chunk.source, start) in seen or not text.strip():
@@ -76,7 +78,7 @@ def candidates(hits: Sequence[tuple[StoredChunk, float, float]]) -> list[Candida
             vectors = (stored[i], read[i]) if stored is not None and read is not None else None
             out.append(
                 Candidate(
-                    chunk.source, start, end, text, chunk.text, rank, previous, following,
+                    chunk.source, start, end, text, context, rank, previous, following,
                     vector=vectors[0] if vectors else None,
                     window_vector=vectors[1] if vectors else None,
                 )

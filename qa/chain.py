@@ -61,6 +61,7 @@ class HybridRetriever(BaseRetriever):
                     "start": chunk.start,
                     "end": chunk.end,
                     "sentences": chunk.sentences,
+                    "heading": chunk.heading,
                     "fused": fused,
                     "similarity": sim,
                 },

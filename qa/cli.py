@@ -40,7 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("index", help="add or update files and folders (.txt .md .html .pdf)")
+    p = sub.add_parser(
+        "index",
+        help="add or update files and folders (.txt .md .html .pdf .docx .pptx .odt .epub .rtf)",
+    )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--force", action="store_true", help="re-embed even unchanged files")
     p.add_argument(

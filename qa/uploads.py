@@ -53,7 +53,9 @@ def check_uploads(
     if not settings.uploads:
         raise UploadRefused(UPLOADS_OFF)
     if not files:
-        raise UploadRefused("No files given: upload at least one .txt, .md, .html or .pdf file")
+        from index.loading import READABLE_TYPES
+
+        raise UploadRefused(f"No files given: upload at least one {READABLE_TYPES} file")
     if len(files) > settings.max_upload_files:
         raise UploadRefused(too_many(len(files), settings))
     refused: dict[int, UploadResult] = {}

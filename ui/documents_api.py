@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
+from index.loading import READABLE_TYPES
 from qa import Assistant, QAError, Settings, SourceError, StoreUnavailable
 from qa.errors import UploadRefused
 from qa.uploads import UPLOADS_OFF, too_many
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 MB = 2**20
 BODY_SLACK = MB  # multipart boundaries and headers, beyond the files themselves
 NO_FILES = (
-    "No files given: send one or more .txt, .md, .html or .pdf files in the field `files` "
+    f"No files given: send one or more {READABLE_TYPES} files in the field `files` "
     "(multipart/form-data)"
 )
 
@@ -131,7 +132,7 @@ def documents_router(
         files: Annotated[
             list[UploadFile],
             File(
-                description=".txt, .md, .html or .pdf files; the field repeats, one per file",
+                description=f"{READABLE_TYPES} files; the field repeats, one per file",
                 json_schema_extra={"minItems": 1, "maxItems": settings.max_upload_files},
             ),
         ],

@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.loading import SUPPORTED_SUFFIXES
+from index.loading import READABLE_TYPES
 from qa import Assistant, QAError, bundled_article
 from qa.errors import UploadRefused
 from qa.uploads import UploadResult, check_uploads
@@ -164,12 +164,13 @@ def build_panel(
         upload = gr.File(
             label="Add documents",
             file_count="multiple",
-            file_types=list(SUPPORTED_SUFFIXES),
+            # no file_types: Gradio would refuse other files in a toast that vanishes; the
+            # server refuses them instead, each with its line in the status list
             elem_id="qa-upload",
             height=110,
         )
         gr.HTML(
-            f'<div class="qa-upload-hint">Drop or pick .txt, .md, .html or .pdf files, up to '
+            f'<div class="qa-upload-hint">Drop or pick {READABLE_TYPES} files, up to '
             f"{documents.settings.max_upload_mb:g} MB each, "
             f"{documents.settings.max_upload_files} at a time.</div>",
             elem_id="qa-upload-hint",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from index import Store
+from index.chunking import searchable
 from index.scan import live_chunks
 from qa.lexical import BM25, LexicalIndex, terms
 
@@ -14,7 +15,7 @@ def assert_lexicon_matches(store: Store, questions: Iterable[str], k: int = 20) 
     and that no postings are kept but for indexed versions; returns how many chunks it read."""
     records = store.sources()
     chunks = live_chunks(store, records)
-    memory = BM25(chunk.text for chunk in chunks)
+    memory = BM25(searchable(chunk) for chunk in chunks)  # a chunk's headings count too
     disk = LexicalIndex(store, records)
     assert disk.n == len(chunks) and disk.avg_length == memory.avg_length
     for question in questions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunking import MAX_SENTENCE_CHARS, chunk_text, split_sentences
+from index.chunking import MAX_SENTENCE_CHARS, chunk_text, headings, searchable, split_sentences
 from qa import bundled_article
 
 
@@ -72,3 +72,56 @@ def test_any_text_splits_into_verbatim_ordered_slices(text: str) -> None:
         previous_end = end
     for chunk in chunk_text(text):
         assert text[chunk.start : chunk.end] == chunk.text
+
+
+HANDBOOK = (
+    "# Harbour handbook\n\n"
+    "## Tides\n\n"
+    "The high tide reaches the north quay at noon.\n\n"
+    "## Ferries ##\n\n"
+    "Boats leave from the south pier every hour.\n"
+)
+
+
+def test_markdown_headings_are_their_sections_context_not_passages() -> None:
+    chunks = chunk_text(HANDBOOK)
+    assert [c.text for c in chunks] == [
+        "The high tide reaches the north quay at noon.",
+        "Boats leave from the south pier every hour.",
+    ]
+    assert [c.heading for c in chunks] == ["Harbour handbook\nTides", "Harbour handbook\nFerries"]
+    assert all(HANDBOOK[c.start : c.end] == c.text for c in chunks)
+    assert searchable(chunks[1]) == "Harbour handbook\nFerries\n\n" + chunks[1].text
+
+
+def test_heading_forms_fences_and_a_text_of_headings_alone() -> None:
+    text = (
+        "Guide\n=====\nIt starts here.\n\n"  # setext, with its section on the next line
+        "```\n# a comment in code\n```\n\n"
+        "Not a heading.\n---\n\n"  # a rule under prose
+        "#hashtags are text.\n\n"
+        "### Deep\nlower case body.\n\n"
+        "# Top\n\nLast words."
+    )
+    assert [(h.level, h.title) for h in headings(text)] == [(1, "Guide"), (3, "Deep"), (1, "Top")]
+    by_text = {c.text: c.heading for c in chunk_text(text)}
+    assert by_text["It starts here."] == "Guide"
+    assert by_text["```\n# a comment in code\n```"] == "Guide"
+    assert by_text["#hashtags are text."] == "Guide"
+    assert by_text["lower case body."] == "Guide\nDeep"
+    assert by_text["Last words."] == "Top"
+    only = "# Title\n\n## Subtitle\n"
+    assert [c.text for c in chunk_text(only)] == ["# Title", "## Subtitle"]  # still indexed
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="#=-` \n.aB", max_size=400))
+def test_markdown_like_text_chunks_into_exact_slices_without_headings(text: str) -> None:
+    marks = headings(text)
+    inside = []  # per sentence, whether it lies in a heading
+    for chunk in chunk_text(text):
+        assert text[chunk.start : chunk.end] == chunk.text
+        for start, end in chunk.sentences:
+            assert chunk.start <= start < end <= chunk.end
+            inside.append(any(m.start <= start < m.end for m in marks))
+    assert not any(inside) or all(inside)  # all: a text of headings alone, chunked as text

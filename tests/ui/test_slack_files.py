@@ -120,6 +120,22 @@ def test_a_question_sent_with_the_file_is_answered_once_it_is_indexed(fake, uplo
     assert any("harbour-log.txt" in line for line in block_texts(answer, "context"))
 
 
+def test_a_word_document_shared_in_a_dm_is_answered_from(fake, uploads_url, library):
+    from tests.office_files import docx_bytes
+
+    sentence = "The ferry Albatross leaves the quay at Vik for Heimaey twice a day."
+    data = docx_bytes("Timetable", ["Timetables change in winter.", sentence])
+    file = fake.add_file("timetable.docx", data, "application/octet-stream")
+    event = share(fake, "D0WORD", [file], text="How often does the ferry Albatross leave Vik?")
+    send_event(uploads_url, event)
+    summary, answer = replies(fake, "D0WORD", 2)
+    assert lines(summary)[0].startswith("Added timetable.docx (")
+    quotes = [t for t in block_texts(answer, "section") if t.startswith(">")]
+    assert any(sentence in quote for quote in quotes)
+    text = library.source_text("timetable.docx")
+    assert sentence in text and "Heimaey twice a day [1]" in answer.args["text"]
+
+
 def test_unreadable_files_get_a_one_line_reason_and_the_others_still_index(fake, uploads_url):
     broken = fake.add_file("broken.pdf", b"this is not a PDF at all", "application/pdf")
     photo = fake.add_file("photo.png", b"\x89PNG\r\n\x1a\n", "image/png")
