@@ -127,10 +127,10 @@ def continued(question: str, reading: Reading, history: History) -> Answer:
     topic = set(terms(f"{turn.topic} {turn.topic_answer}"))
     unquoted = [c for c in ranking.ranked if not _quoted(c, said)]
     following = _next(reading.resume, unquoted)
-    fresh = [c for c in unquoted if topic & set(terms(c.text))]
+    fresh = [c for c in unquoted if c is following or topic & set(terms(c.text))]
     if not fresh:
         return Answer(NOTHING_MORE, (), False, question, turn.topic)
-    # the document goes on where it left off while it stays on the topic; else the best
+    # the document goes on where the last quote left off, then the best on the topic
     fresh.sort(key=lambda c: (c is not following, -c.score))
     chosen: list[Candidate] = []
     length = 0
