@@ -12,8 +12,11 @@
 
 Every line says which kind of turn it is ("turn": follow_up, continuation, standalone), and
 each standalone turn that has a history comes twice: once with it, once alone ("alone"), so
-`qa eval` shows what the history costs. `python benchmarks/conversation_sets.py [article pool-held pool-fit]` rewrites them
-(the pool halves ask the assistant, a few minutes).
+`qa eval` shows what the history costs.
+
+    python benchmarks/conversation_sets.py [article pool-held pool-fit]
+
+rewrites them (the pool halves ask the assistant: a few minutes).
 """
 
 from __future__ import annotations
@@ -108,11 +111,14 @@ def pool_set(rows: list[dict[str, Any]], ask: Any, seed: int) -> list[dict[str, 
     for doc, mine in sorted(by_doc.items()):
         rng.shuffle(mine)
         conversations += [
-            (doc, mine[i : i + POOL_TURNS]) for i in range(0, len(mine) - POOL_TURNS + 1, POOL_TURNS)
+            (doc, mine[i : i + POOL_TURNS])
+            for i in range(0, len(mine) - POOL_TURNS + 1, POOL_TURNS)
         ]
     rng.shuffle(conversations)
     out: list[dict[str, Any]] = []
-    for n, (doc, rows_) in enumerate(sorted(conversations[:POOL_CONVERSATIONS], key=lambda c: c[0])):
+    for n, (doc, rows_) in enumerate(
+        sorted(conversations[:POOL_CONVERSATIONS], key=lambda c: c[0])
+    ):
         turns = [
             {
                 "question": r["question"],
@@ -139,7 +145,6 @@ def write(name: str, lines: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     from index import Embedder
-    from qa import build_assistant
 
     wanted = sys.argv[1:] or ["article", "pool-held", "pool-fit"]
     if "article" in wanted:

@@ -59,6 +59,12 @@ _DATE = re.compile(
     r"july|august|september|october|november|december)$",
     re.IGNORECASE,
 )
+# a noun phrase a later pronoun can point at: "the projectile", "what cells"
+_NOUN_PHRASE = re.compile(
+    r"\b(?:the|a|an|these|those|what|which|whose)\s+(?!(?:is|was|are|were|did|does|do|has|have|"
+    r"had|will|would|can|could|should|may|might)\b)[a-z][\w'’-]+",
+    re.IGNORECASE,
+)
 _THE = re.compile(r"\bthe\s+([a-z][\w-]+)\b")
 _NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|von\s+)?[A-Z][\w'’-]*)*")
 _DANGLING_AFTER = 3  # a question with this many content terms or fewer may lean on the last turn
@@ -122,8 +128,10 @@ def read_turn(question: str, history: History) -> Turn:
 def is_continuation(question: str) -> bool:
     """The question asks for more and names nothing: "Tell me more.", "What else?", "Go on"."""
     said = words(question)
-    return bool(said) and all(w in _MORE or w in STOPWORDS for w in said) and not (
-        _WH.match(question) and not {"else", "more"} & set(said)
+    return (
+        bool(said)
+        and all(w in _MORE or w in STOPWORDS for w in said)
+        and not (_WH.match(question) and not {"else", "more"} & set(said))
     )
 
 
@@ -156,7 +164,7 @@ def resolved_question(history: History) -> str:
 def _topic_turn(history: History) -> tuple[str, str]:
     """The question and answer a continuation continues: the last turn that was answered."""
     for at in range(len(history) - 1, -1, -1):
-        question, answer = history[at]
+        answer = history[at][1]
         if answer.strip() and not answer.startswith(DECLINED):
             if at < len(history) - 1:
                 return "", ""  # the last turn was declined: nothing to go on with
@@ -193,8 +201,8 @@ def _dangling(question: str) -> list[re.Match[str]]:
         before = question[: match.start()]
         if word in {"that", "so"} and not re.search(r"\b(did|does|do|said|say|says)\s*$", before):
             continue  # "that" opening a clause, "so" as "so many": not a pointer
-        if _names(before):
-            continue  # "Does Russia admit it plans ...": "it" is Russia
+        if _names(before) or _NOUN_PHRASE.search(before):
+            continue  # "Does Russia admit it ...", "What cells are at their lowest": bound
         out.append(match)
     return out
 
@@ -206,7 +214,9 @@ def _names(text: str, exclude: str = "") -> list[str]:
     names: list[str] = []
     for match in _NAME.finditer(text):
         name = match.group(0)
-        opening = not text[: match.start()].strip() or text[: match.start()].rstrip()[-1] in ".!?:“\"—"
+        opening = (
+            not text[: match.start()].strip() or text[: match.start()].rstrip()[-1] in '.!?:“"—'
+        )
         if opening and " " not in name:
             continue
         if opening:  # "The Kremlin": drop the opening word when it is a stop word
@@ -237,7 +247,8 @@ def _things(text: str, question: str) -> list[str]:
 def _substituted(question: str, names: list[str]) -> str:
     """The question with each dangling pronoun replaced by the names it may point at."""
     group = " and ".join(names[:2])
-    parts, at, people = [], 0, {}
+    parts, at = [], 0
+    people: dict[str, str] = {}
     for match in _dangling(question):
         word = match.group(1).lower()
         if word in {"there", "then", "so"}:
@@ -275,13 +286,13 @@ def _frame(question: str) -> tuple[str, str]:
 
 
 def _rephrased(fragment: str, last_question: str) -> str:
-    """"When?" after "What did Putin intend to sign?": "When did Putin intend to sign?"."""
+    """ "When?" after "What did Putin intend to sign?": "When did Putin intend to sign?"."""
     _wh, rest = _frame(last_question)
     return f"{fragment.strip().rstrip('?.! ')} {rest}"
 
 
 def _reframed(entity: str, last_question: str) -> list[str]:
-    """"And Germany?" after "Which French leader did Putin call?": the last question with
+    """ "And Germany?" after "Which French leader did Putin call?": the last question with
     each of its names in turn swapped for the new one, or asked about it when it has none."""
     entity = entity.strip()
     names = _names(last_question)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from qa.answer import Answer, strip_markers
 from qa.conversation import CONTINUATION, STANDALONE, Turn, read_turn
 from qa.lexical import terms
 
 if TYPE_CHECKING:
+    from index import Embedder
+    from index.library import Library
     from qa.candidates import Candidate
-    from qa.pipeline import Pipeline
     from qa.ranking import Ranking
 
 History = Sequence[tuple[str, str]]
@@ -31,6 +32,21 @@ ADJACENT = 400  # characters after the last quote searched for what comes next
 # a follow-up its subject, never what it asks. Fitted on tests/eval/conversation-article-fit.
 SURE = 0.6
 OWN_WORDS = 0.55
+
+
+class Pipeline(Protocol):
+    """What the step asks of the answer pipeline (qa.pipeline.Pipeline)."""
+
+    library: Library
+    embedder: Embedder
+
+    def rank_readings(
+        self,
+        readings: Sequence[str],
+        previous_answers: Sequence[str] = (),
+        drop_repeated: bool = True,
+        searched: str = "",
+    ) -> list[Ranking]: ...
 
 
 @dataclass(frozen=True)
@@ -73,13 +89,17 @@ def read(pipeline: Pipeline, question: str, history: History) -> Reading:
     # answered by the call again), and "What else ...?" drops them; other follow-ups may
     # still be answered by one ("How did he tell him?": the sentence that said whom he called)
     said = [a for _q, a in history]
-    rankings = pipeline.rank_readings(turn.readings, said, drop_repeated=turn.wants_new)
-    if len(rankings) == 1:
-        return Reading(turn, rankings[0], trust(rankings[0]))
+    alone: list[Ranking] = []
+    if not turn.points_back:  # a short question may stand alone: the judge says first
+        alone = pipeline.rank_readings(turn.readings[:1], said, drop_repeated=turn.wants_new)
+        sure = trust(alone[0])
+        if len(turn.readings) == 1 or sure >= SURE:
+            return Reading(turn, alone[0], sure)
+    rankings = alone + pipeline.rank_readings(
+        turn.readings[len(alone) :], said, drop_repeated=turn.wants_new
+    )
     threshold = load_reader().answers.threshold
     trusted = [trust(r) for r in rankings]
-    if not turn.points_back and trusted[0] >= SURE:  # a short question that stands alone
-        return Reading(turn, rankings[0], trusted[0])
     best = max(range(1, len(rankings)), key=lambda i: trusted[i])
     if trusted[best] < threshold and trusted[0] >= threshold:
         return Reading(turn, rankings[0], trusted[0])
@@ -115,7 +135,7 @@ def answer_turn(pipeline: Pipeline, question: str, history: History) -> Answer:
 
 
 def continued(question: str, reading: Reading, history: History) -> Answer:
-    """"Tell me more": the best passages on the last answered turn's topic that no answer
+    """ "Tell me more": the best passages on the last answered turn's topic that no answer
     quoted yet, the sentences next to the quoted ones first; or plainly, nothing more."""
     from qa.choosing import MAX_ANSWER_CHARS
     from qa.extractive import compose
