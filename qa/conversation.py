@@ -184,7 +184,8 @@ def _readings(question: str, last_question: str, last_answer: str) -> list[str]:
         answer_names = _names(last_answer, exclude=question + " " + last_question)
         question_names = _names(last_question, exclude=question)
         things = _things(last_question, question) + _things(last_answer, question)
-        for names in (answer_names, question_names, things):
+        both = [*question_names, *answer_names] if question_names and answer_names else []
+        for names in (answer_names, question_names, both, things):
             if names:
                 out.append(_substituted(question, names))
     topic = _topic(last_question, question) or _names(last_answer, exclude=question)
