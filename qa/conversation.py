@@ -158,7 +158,8 @@ def resolved_question(history: History) -> str:
         return question
     # the reading its answer bears out most: the one sharing the most words with it
     said = set(terms(answer))
-    return max(turn.readings, key=lambda r: len(said & set(terms(r))))
+    readings = turn.readings[1:] if turn.points_back else turn.readings
+    return max(readings, key=lambda r: len(said & set(terms(r))))
 
 
 def _topic_turn(history: History) -> tuple[str, str]:

@@ -91,7 +91,8 @@ def read(pipeline: Pipeline, question: str, history: History) -> Reading:
     said = [a for _q, a in history]
     alone: list[Ranking] = []
     if not turn.points_back:  # a short question may stand alone: the judge says first
-        alone = pipeline.rank_readings(turn.readings[:1], said, drop_repeated=turn.wants_new)
+        # ranked as if asked alone, so that kept, it is answered as if asked alone
+        alone = pipeline.rank_readings(turn.readings[:1], said if turn.wants_new else ())
         sure = trust(alone[0])
         if len(turn.readings) == 1 or sure >= SURE:
             return Reading(turn, alone[0], sure)
