@@ -66,7 +66,7 @@ def test_follow_ups_are_resolved_and_answered(article_assistant: Assistant) -> N
     answers = [ask(article_assistant, item) for item in items]
     right = sum(correct(i, a) for i, a in zip(items, answers, strict=True))
     declined = sum(not a.answered for a in answers)
-    assert right >= 0.72 * len(items)
+    assert right >= 0.75 * len(items)
     assert declined <= 0.1 * len(items)
     resolved = [a for a in answers if a.search_query != a.question]
     assert len(resolved) >= len(answers) // 2  # shown as "Read with the conversation as: ..."
@@ -77,7 +77,7 @@ def test_continuations_are_answered_with_passages_not_quoted_yet(
 ) -> None:
     items = turns("article-held", "continuation")
     answers = [ask(article_assistant, item) for item in items]
-    assert sum(correct(i, a) for i, a in zip(items, answers, strict=True)) >= 0.7 * len(items)
+    assert sum(correct(i, a) for i, a in zip(items, answers, strict=True)) >= 0.6 * len(items)
     for item, answer in zip(items, answers, strict=True):
         said = " ".join(strip_markers(a) for _q, a in item["history"])
         assert answer.answered, item["id"]
@@ -95,7 +95,7 @@ def test_follow_ups_the_documents_do_not_answer_are_declined(
 ) -> None:
     items = [i for i in turns("article-held", "follow_up") if not i["answerable"]]
     declined = sum(not ask(article_assistant, item).answered for item in items)
-    assert declined >= 0.5 * len(items)
+    assert declined >= 0.33 * len(items)
     history = [
         (
             "Which leaders did Putin call?",
