@@ -99,8 +99,10 @@ def read(pipeline: Pipeline, question: str, history: History) -> Reading:
     rankings = alone + pipeline.rank_readings(
         turn.readings[len(alone) :], said, drop_repeated=turn.wants_new
     )
-    threshold = load_reader().answers.threshold
     trusted = [trust(r) for r in rankings]
+    if len(rankings) == 1:  # nothing in the conversation to resolve it with
+        return Reading(turn, rankings[0], trusted[0])
+    threshold = load_reader().answers.threshold
     best = max(range(1, len(rankings)), key=lambda i: trusted[i])
     if trusted[best] < threshold and trusted[0] >= threshold:
         return Reading(turn, rankings[0], trusted[0])
@@ -129,6 +131,8 @@ def answer_turn(pipeline: Pipeline, question: str, history: History) -> Answer:
     turn = read_turn(question, history)
     if turn.kind == STANDALONE:  # as if asked alone, at the cost of a question alone
         return extract(question, pipeline.rank_readings([question])[0])
+    if turn.kind == CONTINUATION and not turn.topic:  # the last turn was declined
+        return Answer(NOTHING_MORE, (), False, question, question)
     reading = read(pipeline, question, history)
     if reading.turn.kind == CONTINUATION:
         return continued(question, reading, history)
