@@ -24,6 +24,7 @@ class Question:
     must: tuple[tuple[str, ...], ...]
     answerable: bool
     kind: str = ""  # answerable, adversarial, missing, out_of_scope, ...: declines by kind
+    turn: str = ""  # standalone, follow_up, continuation (alone: asked without its history)
 
     @property
     def group(self) -> str:
@@ -74,11 +75,30 @@ class EvalReport:
             if answerable
             else 0.0,
             **by_kind,
+            **self.by_turn(),
             "mean_citation_chars": round(statistics.mean(cited), 1) if cited else 0.0,
             "mean_answer_chars": round(statistics.mean(answers), 1) if answers else 0.0,
             "latency_p50_ms": _percentile(latencies, 0.5),
             "latency_p95_ms": _percentile(latencies, 0.95),
         }
+
+    def by_turn(self) -> dict[str, Any]:
+        """Answers, false declines and declines per kind of turn, when the set has histories."""
+        if not any(o.question.history or o.question.turn for o in self.outcomes):
+            return {}
+        out: dict[str, Any] = {}
+        for turn in (*TURNS, *sorted({o.question.turn for o in self.outcomes} - set(TURNS))):
+            mine = [o for o in self.outcomes if o.question.turn == turn]
+            if not mine:
+                continue
+            asked = [o for o in mine if o.question.answerable]
+            out[f"{turn}_turns"] = len(mine)
+            out[f"{turn}_answer_accuracy"] = _share(o.correct for o in asked)
+            out[f"{turn}_false_refusals"] = _share(not o.answer.answered for o in asked)
+            out[f"{turn}_refusal_accuracy"] = _share(
+                o.correct for o in mine if not o.question.answerable
+            )
+        return out
 
     def table(self) -> str:
         rows = self.figures()
@@ -91,6 +111,9 @@ class EvalReport:
             for o in self.outcomes
             if not o.correct
         ]
+
+
+TURNS = ("alone", "standalone", "follow_up", "continuation")
 
 
 def contains(text: str, must: Sequence[Sequence[str]]) -> bool:
@@ -130,17 +153,24 @@ def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def read_questions(path: Path) -> list[Question]:
+    from qa.conversation import read_turn
+
     questions = []
     for number, item in _lines(path):
         try:
+            history = tuple((str(q), str(a)) for q, a in item.get("history") or ())
+            turn = item.get("turn") or (
+                read_turn(str(item["question"]), history).kind if history else ""
+            )
             questions.append(
                 Question(
                     id=str(item.get("id", number)),
                     question=str(item["question"]),
-                    history=tuple((str(q), str(a)) for q, a in item.get("history") or ()),
+                    history=history,
                     must=tuple(tuple(str(alt) for alt in group) for group in item.get("must", ())),
                     answerable=bool(item.get("answerable", True)),
                     kind=str(item.get("kind", "")),
+                    turn=str(turn),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:

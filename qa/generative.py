@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qa.answer import Answer, Citation, strip_markers
+from qa.conversation import CONTINUATION, FOLLOW_UP, read_turn
 from qa.errors import LLMUnavailable
 from qa.extractive import decline
 from qa.llm import Deadline, complete, quoted, stream_text
@@ -169,8 +170,12 @@ class GenerativeAnswerer:
         """Partial answers as tokens arrive; the last item is the verified (or fallback) one."""
         deadline = Deadline(self.timeout)
         query = question
+        turn = read_turn(question, history)
+        if turn.kind == CONTINUATION:  # the passages not quoted yet, as the offline step gives
+            yield self.sources.extractive(question, history)
+            return
         try:
-            if history:
+            if turn.kind == FOLLOW_UP:  # the LLM condenses it; a standalone turn is searched as is
                 reply = complete(
                     self.model, rewrite_messages(question, history), deadline, self.name
                 )

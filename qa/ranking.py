@@ -32,8 +32,10 @@ def score_candidates(
     embed_words: WordEmbedder,
     previous_answers: Sequence[str] = (),
     reader: Reader | None = None,
+    drop_repeated: bool = True,
 ) -> Ranking:
-    """Score every candidate sentence for the question; best first."""
+    """Score every candidate sentence for the question; best first. Sentences of
+    ``previous_answers`` score lower, and are dropped when ``drop_repeated`` and others remain."""
     asked = key_terms(question, bm25)
     matcher = WordMatch(question, [c.context for c in found], embed_words, bm25)
     if not found:
@@ -52,7 +54,7 @@ def score_candidates(
             context_soft[cand.context],
         )  # fmt: skip
         scored.append(replace(cand, features=features, score=float(np.dot(w, features))))
-    fresh = [c for c in scored if not c.feature("repeated")] or scored
+    fresh = [c for c in scored if not (drop_repeated and c.feature("repeated"))] or scored
     return Ranking(question, query, tuple(sorted(fresh, key=lambda c: -c.score)), matcher, bm25)
 
 

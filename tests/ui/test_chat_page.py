@@ -151,7 +151,7 @@ def test_follow_up_is_read_with_the_conversation(page: Any) -> None:
     ask(page, "How did they react?")
     sources = sources_for(page, "How did they react?")
     expect(bot_messages(page)).to_have_count(2)
-    expect(sources.locator(".qa-read-as")).to_contain_text("Putin")
+    expect(sources.locator(".qa-read-as")).to_contain_text("Macron")
     assert bot_messages(page).last.inner_text().strip() not in ("", "…")
 
 
