@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from index.client import (
     error_line,
 )
 from index.errors import StoreError
-from index.freshness import Snapshot, file_stamp, note_write
+from index.freshness import Snapshot, Stamp, note_write, written
 from index.loading import SourceDocument
 from index.postings import (
     LocalPostings,
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from chromadb.api.types import Include
     from numpy.typing import NDArray
 
+    from index.embedded import SharedClient
+
 ORPHAN_GRACE_SECONDS = 600.0
 _PAGE = 5000
 
@@ -58,23 +60,44 @@ class Store:
     A source becomes visible when its manifest record is written, after all of its chunks:
     readers only ever see chunks whose source and digest match the manifest, so an interrupted
     write is invisible and is cleaned up by the next one.
+
+    A local store opened ``shared`` (see ``index.opening.open_store``) makes each Chroma call
+    in a section of the folder's readers-writer lock, on a client reopened whenever another
+    process has written (see ``index.embedded``); local writes also need the folder's write
+    lock (``index.locking``), which ``Library`` holds.
     """
 
     def __init__(
         self,
-        client: ClientAPI,
+        client: ClientAPI | None,
         name: str = DEFAULT_COLLECTION,
-        reopen: Callable[[], ClientAPI] | None = None,
         folder: Path | None = None,
         url: str = "",
+        shared: SharedClient | None = None,
     ):
         self.name = name
         self.folder = folder
         self.url = url
-        self._reopen = reopen
+        self.shared = shared
+        self._epoch = -1  # the shared client's opening that the collections below come from
+        self._closed = False
         self._lock = threading.RLock()
         self._snapshot: Snapshot | None = None  # the last read; None after our own writes
-        self._attach(client)
+        if shared is None:
+            assert client is not None
+            self._attach(client)
+            return
+        try:
+            with shared.section(write=True) as opened:  # may create the collections
+                self._attach(opened)
+                self._epoch = shared.epoch
+        except StoreError:
+            shared.release()
+            raise
+        except Exception as exc:  # the folder does not open
+            shared.release()
+            assert folder is not None
+            raise StoreError(broken_store_message(folder, exc)) from None
 
     def _attach(self, client: ClientAPI, create: bool = True) -> None:
         self.client = client
@@ -107,18 +130,37 @@ class Store:
     def _reattach(self, create: bool = True) -> None:
         """Open the collections again by name: a local folder through a fresh client (the
         embedded one keeps what it loaded), a server through the same one."""
-        if self._reopen is not None:
-            self.close()
-            self._attach(self._reopen(), create)
+        if self.shared is not None:
+            self.shared.reopen()
+            assert self.shared.client is not None
+            self._attach(self.shared.client, create)
+            self._epoch = self.shared.epoch
         else:
             self._attach(self.client, create)
 
+    def beside(self, name: str) -> Store:
+        """A store of another collection name on the same client (a rebuild's); close it."""
+        if self.shared is None:
+            return Store(self.client, name, url=self.url)
+        return Store(None, name, self.folder, self.url, self.shared.share())
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[ClientAPI]:
+        """The client, with no other process writing meanwhile (a local store's)."""
+        with self._lock, self._section(write=True):
+            yield self.client
+
     def close(self) -> None:
-        """Release the Chroma client (a local folder's files are closed)."""
+        """Release the Chroma client (a local folder's files are closed with its last store)."""
         close = getattr(self.client, "close", None)  # Client has it; ClientAPI does not say so
         with self._lock, contextlib.suppress(Exception):
+            if self._closed:
+                return
+            self._closed = True
             self.postings.close()
-            if close is not None:
+            if self.shared is not None:
+                self.shared.release()
+            elif close is not None:
                 close()
 
     # reading
@@ -126,27 +168,21 @@ class Store:
     def snapshot(self) -> tuple[list[SourceRecord], str]:
         """The indexed sources and their generation, as of now.
 
-        A local store re-reads its manifest only when its database file has changed, and
-        reopens its client when another process has changed the index (or rebuilt the folder):
-        the embedded client would go on querying the vectors it loaded at start. A store on a
-        server re-reads at most every SNAPSHOT_SECONDS.
+        A local store re-reads its manifest only when its folder's clock has moved (any
+        process wrote); a store on a server re-reads at most every SNAPSHOT_SECONDS.
         """
         with self._lock:
-            stamp = file_stamp(self.folder)
+            stamp = self._stamp()  # taken first: a write landing meanwhile is read next time
             last = self._snapshot
-            if last is not None and last.holds(stamp, local=self.folder is not None):
+            if last is not None and last.holds(stamp, local=self.shared is not None):
                 return last.records, last.generation
             records = self.sources()
             generation = self.generation(records)
-            last = self._snapshot  # None when reading found a rebuilt index and reattached
-            changed = last is not None and last.changed(generation, stamp)
-            if self._reopen is not None and changed:  # another process changed the index
-                self._reattach()
-                stamp = file_stamp(self.folder)
-                records = self.sources()
-                generation = self.generation(records)
             self._snapshot = Snapshot(records, generation, time.monotonic(), stamp)
             return records, generation
+
+    def _stamp(self) -> Stamp:
+        return (self.shared.clock() if self.shared is not None else None, written())
 
     def sources(self) -> list[SourceRecord]:
         records = self._call(lambda: self.manifest.get(include=["metadatas"]))
@@ -223,7 +259,7 @@ class Store:
         }
 
     def count(self) -> int:
-        return int(self._call(self.chunks.count))
+        return int(self._call(lambda: self.chunks.count()))
 
     # writing
 
@@ -259,10 +295,11 @@ class Store:
         for w in writes:
             rows, length = source_postings(w.chunks)
             source, digest = w.document.source, w.document.digest
-            self._call(lambda: self.postings.write_text(source, digest, w.document.text, now))  # noqa: B023
+            text = w.document.text
+            self._call(lambda: self.postings.write_text(source, digest, text, now), write=True)  # noqa: B023
             versions.append((source, digest, rows))
             lengths.append(length)
-        self._call(lambda: self.postings.write(versions, now))
+        self._call(lambda: self.postings.write(versions, now), write=True)
         for at in range(0, len(ids), _PAGE):
             self._call(
                 lambda at=at: self.chunks.upsert(
@@ -270,7 +307,8 @@ class Store:
                     documents=texts[at : at + _PAGE],
                     metadatas=metadatas[at : at + _PAGE],
                     embeddings=_matrix(vectors[at : at + _PAGE]),
-                )
+                ),
+                write=True,
             )
         records: Any = [
             source_metadata(w, now, length) for w, length in zip(writes, lengths, strict=True)
@@ -280,24 +318,27 @@ class Store:
                 ids=[source_id(w.document.source) for w in writes],
                 metadatas=records,
                 embeddings=_matrix([[1.0]] * len(writes)),
-            )
+            ),
+            write=True,
         )
         for w in writes:
             if w.replacing:
                 stale: Any = {
                     "$and": [{"source": w.document.source}, {"digest": {"$ne": w.document.digest}}]
                 }
-                self._call(lambda stale=stale: self.chunks.delete(where=stale))
-                self._call(lambda w=w: self.postings.remove(w.document.source, w.document.digest))
-        self._snapshot = None  # this client wrote it, so it sees it: no reopen
+                self._call(lambda stale=stale: self.chunks.delete(where=stale), write=True)
+                remove = (w.document.source, w.document.digest)
+                self._call(lambda remove=remove: self.postings.remove(*remove), write=True)
+        self._snapshot = None
         note_write()
 
     def record_postings(self, record: SourceRecord, rows: dict[str, bytes], terms: int) -> None:
         """Add the postings of a source indexed before they were kept, then its length."""
         version = (record.source, record.digest, rows)
-        self._call(lambda: self.postings.write([version], time.time()))
+        self._call(lambda: self.postings.write([version], time.time()), write=True)
         meta: Any = {**record.__dict__, "terms": terms}
-        self._call(lambda: self.manifest.update(ids=[source_id(record.source)], metadatas=[meta]))
+        ids = [source_id(record.source)]
+        self._call(lambda: self.manifest.update(ids=ids, metadatas=[meta]), write=True)
         self._snapshot = None
         note_write()
 
@@ -306,9 +347,9 @@ class Store:
         known = self._call(lambda: self.manifest.get(ids=[source_id(source)]))
         if not known["ids"]:
             return False
-        self._call(lambda: self.manifest.delete(ids=[source_id(source)]))
-        self._call(lambda: self.chunks.delete(where={"source": source}))
-        self._call(lambda: self.postings.remove(source))
+        self._call(lambda: self.manifest.delete(ids=[source_id(source)]), write=True)
+        self._call(lambda: self.chunks.delete(where={"source": source}), write=True)
+        self._call(lambda: self.postings.remove(source), write=True)
         self._snapshot = None
         note_write()
         return True
@@ -332,19 +373,21 @@ class Store:
             where: Any = {"$and": [{"source": source}, {"digest": digest}]}
             ids = self._call(lambda where=where: self.chunks.get(where=where, include=[]))["ids"]
             for at in range(0, len(ids), _PAGE):
-                self._call(lambda at=at, ids=ids: self.chunks.delete(ids=ids[at : at + _PAGE]))
+                page = ids[at : at + _PAGE]
+                self._call(lambda page=page: self.chunks.delete(ids=page), write=True)
             dropped += len(ids)
-        self._call(lambda: self.postings.forget(dead))
+        self._call(lambda: self.postings.forget(dead), write=True)
         return dropped
 
     def _versions_beside(self) -> set[tuple[str, str]]:
         """The versions a rebuild's collections hold (or, for a rebuild, the live ones')."""
         base = base_name(self.name)
         other = f"{base}__rebuild" if self.name == base else base
+        manifest = collection_names(other)[1]
         try:
-            beside = self.client.get_collection(collection_names(other)[1])
-            return {(str(m["source"]), str(m["digest"])) for m in beside.get()["metadatas"] or []}
-        except Exception:  # none: no rebuild is under way
+            got = self._call(lambda: self.client.get_collection(manifest).get())
+            return {(str(m["source"]), str(m["digest"])) for m in got["metadatas"] or []}
+        except StoreError:  # none: no rebuild is under way
             return set()
 
     def pages(self, include: Include, where: Any = None) -> Iterator[Any]:
@@ -361,9 +404,24 @@ class Store:
                 return
             offset += _PAGE
 
-    def _call(self, action: Any) -> Any:
+    @contextlib.contextmanager
+    def _section(self, write: bool) -> Iterator[None]:
+        """A local store's call: in a section of the folder's lock, on the collections of
+        the shared client's latest opening (re-read when it was reopened)."""
+        if self.shared is None:
+            yield
+            return
+        with self.shared.section(write) as client:
+            if self._epoch != self.shared.epoch:
+                self._attach(client, create=False)
+                self._epoch = self.shared.epoch
+                self._snapshot = None
+            yield
+
+    def _call(self, action: Any, write: bool = False) -> Any:
+        """Run one Chroma (or postings) call; ``write`` for a call that changes the store."""
         try:
-            with self._lock:
+            with self._lock, self._section(write):
                 try:
                     return action()
                 except Exception as exc:
