@@ -21,19 +21,12 @@ from index.client import (
 from index.errors import StoreError
 from index.freshness import Snapshot, Stamp, note_write, written
 from index.loading import SourceDocument
-from index.postings import (
-    LocalPostings,
-    Postings,
-    Row,
-    base_name,
-    source_postings,
-)
+from index.postings import LocalPostings, Postings, Row, source_postings
 from index.records import (
     SourceRecord,
     StoredChunk,
     Write,
-    chunk_id,
-    chunk_metadata,
+    chunk_rows,
     source_id,
     source_metadata,
     source_record,
@@ -50,8 +43,7 @@ if TYPE_CHECKING:
 
     from index.embedded import SharedClient
 
-ORPHAN_GRACE_SECONDS = 600.0
-_PAGE = 5000
+PAGE = 5000  # chunks a Chroma call reads or writes at most
 
 
 class Store:
@@ -185,7 +177,7 @@ class Store:
         return (self.shared.clock() if self.shared is not None else None, written())
 
     def sources(self) -> list[SourceRecord]:
-        records = self._call(lambda: self.manifest.get(include=["metadatas"]))
+        records = self.call(lambda: self.manifest.get(include=["metadatas"]))
         out = [source_record(meta) for meta in records["metadatas"] or []]
         return sorted(out, key=lambda record: record.source)
 
@@ -198,11 +190,11 @@ class Store:
     def source_text(self, source: str) -> str:
         """A source's text as indexed (kept beside the manifest, or in it by an older qa)."""
         include: Any = ["metadatas", "documents"]
-        got = self._call(lambda: self.manifest.get(ids=[source_id(source)], include=include))
+        got = self.call(lambda: self.manifest.get(ids=[source_id(source)], include=include))
         if not got["ids"]:
             raise StoreError(f"No source named '{source}' in the index")
         digest = str((got["metadatas"] or [{}])[0].get("digest"))
-        text = self._call(lambda: self.postings.text(source, digest))
+        text = self.call(lambda: self.postings.text(source, digest))
         return text if text is not None else str((got["documents"] or [""])[0])
 
     def query(
@@ -216,7 +208,7 @@ class Store:
             live = {(r.source, r.digest) for r in self.sources()}
         if not live:
             return []
-        got = self._call(
+        got = self.call(
             lambda: self.chunks.query(
                 query_embeddings=_matrix([vector]),
                 n_results=k * 2 + 8,  # Chroma returns fewer when the collection holds fewer
@@ -239,7 +231,7 @@ class Store:
         self, terms: Sequence[str], live: set[tuple[str, str]], data: bool = True
     ) -> list[Row]:
         """The live postings rows of these terms (their counts alone unless ``data``)."""
-        return list(self._call(lambda: self.postings.find(terms, live, data)))
+        return list(self.call(lambda: self.postings.find(terms, live, data)))
 
     def fetch(self, ids: Sequence[str]) -> dict[str, tuple[StoredChunk, NDArray[np.float32]]]:
         """The chunks with these ids (those that exist), each with its stored vector."""
@@ -247,7 +239,7 @@ class Store:
 
         if not ids:
             return {}
-        got = self._call(
+        got = self.call(
             lambda: self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
         )
         rows = got["embeddings"] if got["embeddings"] is not None else []
@@ -259,7 +251,7 @@ class Store:
         }
 
     def count(self) -> int:
-        return int(self._call(lambda: self.chunks.count()))
+        return int(self.call(lambda: self.chunks.count()))
 
     # writing
 
@@ -277,43 +269,33 @@ class Store:
     def write_many(self, writes: Sequence[Write]) -> None:
         """Replace several sources' chunks: all new chunks first, then their manifest records
         in one call, then their old chunks go. A write stopped before the manifest call leaves
-        only invisible orphans, dropped later by ``drop_orphans``.
+        only invisible orphans, dropped later by ``index.orphans.drop_orphans``.
         """
         now = time.time()
-        ids: list[str] = []
-        texts: list[str] = []
-        metadatas: list[Any] = []
-        vectors: list[Sequence[float]] = []
-        for w in writes:
-            for n, chunk in enumerate(w.chunks):
-                ids.append(chunk_id(w.document.source, w.document.digest, chunk))
-                texts.append(chunk.text)
-                sentences = w.sentence_vectors[n] if w.sentence_vectors else None
-                metadatas.append(chunk_metadata(w.document, chunk, now, sentences))
-            vectors.extend(w.vectors)
+        ids, texts, metadatas, vectors = chunk_rows(writes, now)
         versions, lengths = [], []  # postings and texts go first too: unseen until the records
         for w in writes:
             rows, length = source_postings(w.chunks)
             source, digest = w.document.source, w.document.digest
             text = w.document.text
-            self._call(lambda: self.postings.write_text(source, digest, text, now), write=True)  # noqa: B023
+            self.call(lambda: self.postings.write_text(source, digest, text, now), write=True)  # noqa: B023
             versions.append((source, digest, rows))
             lengths.append(length)
-        self._call(lambda: self.postings.write(versions, now), write=True)
-        for at in range(0, len(ids), _PAGE):
-            self._call(
+        self.call(lambda: self.postings.write(versions, now), write=True)
+        for at in range(0, len(ids), PAGE):
+            self.call(
                 lambda at=at: self.chunks.upsert(
-                    ids=ids[at : at + _PAGE],
-                    documents=texts[at : at + _PAGE],
-                    metadatas=metadatas[at : at + _PAGE],
-                    embeddings=_matrix(vectors[at : at + _PAGE]),
+                    ids=ids[at : at + PAGE],
+                    documents=texts[at : at + PAGE],
+                    metadatas=metadatas[at : at + PAGE],
+                    embeddings=_matrix(vectors[at : at + PAGE]),
                 ),
                 write=True,
             )
         records: Any = [
             source_metadata(w, now, length) for w, length in zip(writes, lengths, strict=True)
         ]
-        self._call(
+        self.call(
             lambda: self.manifest.upsert(
                 ids=[source_id(w.document.source) for w in writes],
                 metadatas=records,
@@ -326,83 +308,47 @@ class Store:
                 stale: Any = {
                     "$and": [{"source": w.document.source}, {"digest": {"$ne": w.document.digest}}]
                 }
-                self._call(lambda stale=stale: self.chunks.delete(where=stale), write=True)
+                self.call(lambda stale=stale: self.chunks.delete(where=stale), write=True)
                 remove = (w.document.source, w.document.digest)
-                self._call(lambda remove=remove: self.postings.remove(*remove), write=True)
+                self.call(lambda remove=remove: self.postings.remove(*remove), write=True)
         self._snapshot = None
         note_write()
 
     def record_postings(self, record: SourceRecord, rows: dict[str, bytes], terms: int) -> None:
         """Add the postings of a source indexed before they were kept, then its length."""
         version = (record.source, record.digest, rows)
-        self._call(lambda: self.postings.write([version], time.time()), write=True)
+        self.call(lambda: self.postings.write([version], time.time()), write=True)
         meta: Any = {**record.__dict__, "terms": terms}
         ids = [source_id(record.source)]
-        self._call(lambda: self.manifest.update(ids=ids, metadatas=[meta]), write=True)
+        self.call(lambda: self.manifest.update(ids=ids, metadatas=[meta]), write=True)
         self._snapshot = None
         note_write()
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
-        known = self._call(lambda: self.manifest.get(ids=[source_id(source)]))
+        known = self.call(lambda: self.manifest.get(ids=[source_id(source)]))
         if not known["ids"]:
             return False
-        self._call(lambda: self.manifest.delete(ids=[source_id(source)]), write=True)
-        self._call(lambda: self.chunks.delete(where={"source": source}), write=True)
-        self._call(lambda: self.postings.remove(source), write=True)
+        self.call(lambda: self.manifest.delete(ids=[source_id(source)]), write=True)
+        self.call(lambda: self.chunks.delete(where={"source": source}), write=True)
+        self.call(lambda: self.postings.remove(source), write=True)
         self._snapshot = None
         note_write()
         return True
 
-    def drop_orphans(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:
-        """Delete chunks left behind by an interrupted write; returns how many went.
-
-        Only orphans older than ``min_age`` seconds go, so a writer never deletes the chunks
-        another writer (on a shared Chroma server) has written but not yet committed. Chunks
-        an older qa left behind, before versions were registered, stay (no reader sees them)
-        until `qa index --rebuild`.
-        """
-        live = {(r.source, r.digest) for r in self.sources()}
-        cutoff = time.time() - min_age
-        # a write registers its version (its text) before its chunks: the versions registered
-        # but not in the manifest are all there is to look at, not every chunk
-        shared = live | self._versions_beside()  # a rebuild's postings are the live ones'
-        dead = self._call(lambda: self.postings.dead(shared, cutoff))
-        dropped = 0
-        for source, digest in sorted(dead):
-            where: Any = {"$and": [{"source": source}, {"digest": digest}]}
-            ids = self._call(lambda where=where: self.chunks.get(where=where, include=[]))["ids"]
-            for at in range(0, len(ids), _PAGE):
-                page = ids[at : at + _PAGE]
-                self._call(lambda page=page: self.chunks.delete(ids=page), write=True)
-            dropped += len(ids)
-        self._call(lambda: self.postings.forget(dead), write=True)
-        return dropped
-
-    def _versions_beside(self) -> set[tuple[str, str]]:
-        """The versions a rebuild's collections hold (or, for a rebuild, the live ones')."""
-        base = base_name(self.name)
-        other = f"{base}__rebuild" if self.name == base else base
-        manifest = collection_names(other)[1]
-        try:
-            got = self._call(lambda: self.client.get_collection(manifest).get())
-            return {(str(m["source"]), str(m["digest"])) for m in got["metadatas"] or []}
-        except StoreError:  # none: no rebuild is under way
-            return set()
-
     def pages(self, include: Include, where: Any = None) -> Iterator[Any]:
-        """The chunks (those matching ``where``, if given) as Chroma get results, _PAGE a time."""
+        """The chunks (those matching ``where``, if given) as Chroma get results, PAGE a time."""
         offset = 0
         while True:
-            page = self._call(
+            page = self.call(
                 lambda offset=offset: self.chunks.get(
-                    where=where, include=include, limit=_PAGE, offset=offset
+                    where=where, include=include, limit=PAGE, offset=offset
                 )
             )
             yield page
-            if len(page["ids"]) < _PAGE:
+            if len(page["ids"]) < PAGE:
                 return
-            offset += _PAGE
+            offset += PAGE
 
     @contextlib.contextmanager
     def _section(self, write: bool) -> Iterator[None]:
@@ -418,8 +364,9 @@ class Store:
                 self._snapshot = None
             yield
 
-    def _call(self, action: Any, write: bool = False) -> Any:
-        """Run one Chroma (or postings) call; ``write`` for a call that changes the store."""
+    def call(self, action: Any, write: bool = False) -> Any:
+        """Run one call on this store's collections or postings (``write`` for one that
+        changes them): a Chroma failure becomes a one-line StoreError."""
         try:
             with self._lock, self._section(write):
                 try:
