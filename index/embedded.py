@@ -35,7 +35,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: one process per local store
     fcntl = None  # type: ignore[assignment]
 
-LOCK_FILE = "chroma.lock"  # beside the Chroma folder: a rebuilt folder keeps the same lock
+LOCK_FILE = "store.lock"  # beside the Chroma folder: a rebuilt folder keeps the same lock
 DATABASE = "chroma.sqlite3"
 Clock = tuple[int, int, str]  # (database inode, highest applied log offset, collections)
 _NONE, _SHARED, _EXCLUSIVE = 0, 1, 2
