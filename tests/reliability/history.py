@@ -17,6 +17,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ import httpx
 from tests.servers import stop
 
 SEED_SOURCE = "article.txt"  # the bundled article, indexed when the server first opens
+SEED_QUESTION = "Which leaders did Putin call?"  # answered from it alone
 NAMES = ("Ingrid", "Tomasz", "Amara", "Kofi", "Lucia", "Hiroshi", "Selma", "Dmitri", "Priya")
 SURNAMES = ("Halvorsen", "Wojcik", "Okafor", "Mensah", "Ferreira", "Tanaka", "Lind", "Petrov")
 THINGS = ("Zephyr", "Basalt", "Orchid", "Tundra", "Marlin", "Quartz", "Juniper", "Falcon")
@@ -76,6 +78,7 @@ class History:
     problems: list[str] = field(default_factory=list)
     answered: int = 0
     asked: int = 0
+    background: int = 0  # questions asked meanwhile by another client
 
 
 class Runner:
@@ -103,7 +106,20 @@ class Runner:
                 return self.seen[thing, what]
 
     def run(self, steps: int) -> History:
+        """Take the steps in turn, while another client keeps asking about the seed (so that
+        writes land while questions are in flight); stop at the first step that goes wrong."""
         self.history.model = {s: None for s in self.listed()}  # the seed, as the server found it
+        stopping = threading.Event()
+        meanwhile = threading.Thread(target=self.keep_asking, args=(stopping,), daemon=True)
+        meanwhile.start()
+        try:
+            self.steps(steps)
+        finally:
+            stopping.set()
+            meanwhile.join(timeout=600)
+        return self.history
+
+    def steps(self, steps: int) -> None:
         for n in range(steps):
             kind = self.random.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
             problems = len(self.history.problems)
@@ -111,8 +127,22 @@ class Runner:
             self.history.steps.append(f"{n} {kind} {detail}")
             self.check_sources()
             if len(self.history.problems) > problems:
-                break  # the first wrong step is the one to read
-        return self.history
+                return  # the first wrong step is the one to read
+
+    def keep_asking(self, stopping: threading.Event) -> None:
+        """Ask the seed's question until stopped: never a 5xx, always answered from it."""
+        with httpx.Client(base_url=self.url, timeout=300, trust_env=False) as client:
+            while not stopping.is_set():
+                response = client.post("/api/ask", json={"question": SEED_QUESTION})
+                self.history.background += 1
+                body = response.json() if response.status_code < 500 else {}
+                cited = {c["source"] for c in body.get("citations", [])}
+                if response.status_code >= 500 or cited != {SEED_SOURCE}:
+                    self.problem(
+                        f"meanwhile, {SEED_QUESTION!r}: {response.status_code} "
+                        f"{response.text[:300]}"
+                    )
+                    return
 
     def problem(self, text: str) -> None:
         self.history.problems.append(f"step {len(self.history.steps)}: {text}")
@@ -273,6 +303,7 @@ def summary(history: History) -> dict[str, Any]:
         "steps": len(history.steps),
         "asked": history.asked,
         "answered_from_live": history.answered,
+        "asked_meanwhile": history.background,
         "problems": len(history.problems),
         "first_problems": history.problems[:3],
     }
