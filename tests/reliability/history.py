@@ -76,8 +76,9 @@ class History:
     model: dict[str, Fact | None] = field(default_factory=dict)  # None: a source not ours
     steps: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    answered: int = 0
+    answered: int = 0  # questions on a live document answered from it
     asked: int = 0
+    asked_live: int = 0  # questions on a live document
     background: int = 0  # questions asked meanwhile by another client
 
 
@@ -224,6 +225,7 @@ class Runner:
         if dead:
             self.problem(f"ask {fact.question!r} cited sources not indexed: {sorted(dead)}")
         if source:  # a live document's fact: answered from it
+            self.history.asked_live += 1
             if body.get("answered") and fact.leader in body.get("answer", "") and source in cited:
                 self.history.answered += 1
             else:
@@ -302,6 +304,7 @@ def summary(history: History) -> dict[str, Any]:
     return {
         "steps": len(history.steps),
         "asked": history.asked,
+        "asked_live": history.asked_live,
         "answered_from_live": history.answered,
         "asked_meanwhile": history.background,
         "problems": len(history.problems),
