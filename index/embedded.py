@@ -1,19 +1,22 @@
 """One embedded Chroma client per local store folder in a process, as fresh as the folder.
 
-Why: Chroma's embedded client keeps each collection's HNSW index (vectors and id map) in
-memory. It applies the folder's write log to that index only on its own writes and on its
-first read of a collection; writes by another process reach the shared SQLite tables
-(documents, metadata) but never this index. From then on ``get(include=["embeddings"])`` of
-an id another process added fails ("Error finding id"), and ``query`` returns ids another
-process deleted, with no metadata. A stale writer is worse: its index is persisted over the
-shared one.
+Why: Chroma's embedded client (chromadb 1.x) keeps each collection's HNSW index (vectors and
+the id map) in memory. It replays the folder's write log into it on its first read of the
+collection and on its own writes, never on later reads, and the log is purged up to the index
+last persisted, by any process. Another process's writes reach the shared SQLite tables
+(documents, metadata), but not this index: ``get(include=["embeddings"])`` of an id added
+there fails ("Error finding id"), and ``query`` returns ids removed there, with no metadata
+(measured in tests/qa/test_store_lifecycle.py). A stale writer can also persist its index
+over the shared one.
 
 How: every Chroma call on a local store runs in a section of a readers-writer lock on the data
 folder (``flock``: shared to read, exclusive to write). On entry, the folder's clock (Chroma's
 highest applied log offset, its collections, and the database file's inode) is compared with
 the clock this client's view was taken at; when another process has written, the client is
-reopened, under the exclusive lock, and every collection read once so that its index is
+reopened, under the exclusive lock, and every collection read once, so that its index is
 loaded from disk and the log replayed. No write lands between that check and the call.
+Chroma shares one client state per folder within a process, so the stores of a folder share
+this one client: a reopening renews it for all of them.
 """
 
 from __future__ import annotations
@@ -52,8 +55,7 @@ class SharedClient:
         self.epoch = 0  # counts (re)openings: a store re-reads its collections when it moves
         self.users = 0
         self._applied: Clock | None = None  # the clock this client's view was taken at
-        self._mode = _NONE
-        self._depth = 0
+        self._mode = _NONE  # what this process holds of the folder's lock now
         self._lock_fd: int | None = None
         self._db: sqlite3.Connection | None = None
         self._db_inode = 0
@@ -98,7 +100,6 @@ class SharedClient:
                 self._flock(_EXCLUSIVE)
             elif held == _NONE:
                 self._flock(_SHARED)
-            self._depth += 1
             try:
                 if self.client is None or self.clock() != self._applied:
                     self._flock(_EXCLUSIVE)  # no other process writes while we reload
@@ -108,7 +109,6 @@ class SharedClient:
                 if self._mode == _EXCLUSIVE:  # no one else wrote: what moved is ours
                     self._applied = self.clock()
             finally:
-                self._depth -= 1
                 if self._mode != held:
                     self._flock(held)
 
@@ -125,7 +125,7 @@ class SharedClient:
 
     def release(self) -> None:
         """One store fewer; the last one closes the client and the files."""
-        with self.lock:
+        with _registry, self.lock:
             self.users -= 1
             if self.users > 0:
                 return
