@@ -1,7 +1,7 @@
 """Reliability figures: load held, memory flat, faults survived, bad inputs tried, data lost.
 
 Usage: python benchmarks/reliability.py [--quick] [--duration 60] [--clients 32]
-       [--requests 10000] [--sample-every 1000] [--workers 1] [--history-steps 300]
+       [--requests 10000] [--sample-every 1000] [--workers 1] [--history-steps 200]
        [--skip-tests] [--json]
 
 Starts `qa serve --workers N` on a free loopback port over a temporary data folder holding the
@@ -277,7 +277,7 @@ def main() -> int:
     parser.add_argument("--sample-every", type=int, help="RSS sample interval (default 1/10)")
     parser.add_argument("--workers", type=int, default=1, help="`qa serve --workers N` (default 1)")
     parser.add_argument(
-        "--history-steps", type=int, help="many-writers steps per store (default 300, quick 40)"
+        "--history-steps", type=int, help="many-writers steps per store (default 200, quick 40)"
     )
     parser.add_argument("--seed", type=int, default=26, help="the many-writers run's seed")
     parser.add_argument("--skip-tests", action="store_true", help="no pytest run")
@@ -286,7 +286,7 @@ def main() -> int:
     duration = args.duration or (10.0 if args.quick else 60.0)
     requests = args.requests or (1000 if args.quick else 10_000)
     every = args.sample_every or max(1, requests // 10)
-    history_steps = args.history_steps or (40 if args.quick else 300)
+    history_steps = args.history_steps or (40 if args.quick else 200)
 
     from tests.servers import stop
     from tests.ui.conftest import start_qa_serve
