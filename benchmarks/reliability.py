@@ -323,7 +323,7 @@ def main() -> int:
         tests["bad_inputs"] = pytest_counts(BAD_INPUT_TESTS, work / "bad.xml")
         tests["faults"] = pytest_counts(FAULT_TESTS, work / "faults.xml")
     say(f"many writers: {history_steps} steps on a local store, then on a Chroma server ...")
-    writers = many_writers(work, history_steps, args.seed)
+    writers = many_writers(work, history_steps, args.seed, args.workers)
     resume = tests.get("faults", {})
     figures = {
         "many_writers": writers,
@@ -391,18 +391,20 @@ def main() -> int:
     return 0 if ok and writers_held(writers) else 1
 
 
-def many_writers(work: Path, steps: int, seed: int) -> dict[str, dict[str, Any]]:
+def many_writers(work: Path, steps: int, seed: int, workers: int) -> dict[str, dict[str, Any]]:
     """The many-writers history on a local store and on a `chroma run` server."""
     from tests.index.conftest import start_chroma
     from tests.reliability.history import run_history, summary
     from tests.servers import stop
 
     runs: dict[str, dict[str, Any]] = {}
-    history, seconds = run_history(work / "writers-local", steps, seed)
+    history, seconds = run_history(work / "writers-local", steps, seed, workers=workers)
     runs["local"] = {**summary(history), "seconds": round(seconds)}
     chroma, url = start_chroma(work / "writers-chroma")
     try:
-        history, seconds = run_history(work / "writers-server", steps, seed, url, "writers")
+        history, seconds = run_history(
+            work / "writers-server", steps, seed, url, "writers", workers=workers
+        )
     finally:
         stop(chroma)
     runs["server"] = {**summary(history), "seconds": round(seconds)}

@@ -269,19 +269,22 @@ def qa_command(data: Path, env: dict[str, str]) -> Callable[..., subprocess.Comp
 
 
 @contextmanager
-def served(work: Path, chroma_url: str = "", collection: str = "") -> Iterator[Runner]:
-    """A `qa serve` over ``work/data`` (or a Chroma server's collection), and its CLI."""
+def served(
+    work: Path, chroma_url: str = "", collection: str = "", seed: int = 0, workers: int = 1
+) -> Iterator[Runner]:
+    """A `qa serve --workers N` over ``work/data`` (or a Chroma server's collection), and its
+    CLI; with more than one worker, questions are answered in processes of their own."""
     from tests.ui.conftest import start_qa_serve
 
     data, docs = work / "data", work / "docs"
     data.mkdir(parents=True, exist_ok=True)
     docs.mkdir(exist_ok=True)
-    extra = {"QA_UPLOADS_PER_MINUTE": "100000"}
+    extra = {"QA_UPLOADS_PER_MINUTE": "100000", "QA_WORKERS": str(workers)}
     if chroma_url:
         extra |= {"QA_CHROMA_URL": chroma_url, "QA_COLLECTION": collection}
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", **extra}
     proc, url = start_qa_serve(data, **extra)
-    runner = Runner(url, qa_command(data, env), docs, 0)
+    runner = Runner(url, qa_command(data, env), docs, seed)
     try:
         yield runner
     finally:
@@ -290,12 +293,11 @@ def served(work: Path, chroma_url: str = "", collection: str = "") -> Iterator[R
 
 
 def run_history(
-    work: Path, steps: int, seed: int, chroma_url: str = "", collection: str = ""
+    work: Path, steps: int, seed: int, chroma_url: str = "", collection: str = "", workers: int = 1
 ) -> tuple[History, float]:
     """``steps`` seeded steps against a fresh server; the history and its seconds."""
     started = time.monotonic()
-    with served(work, chroma_url, collection) as runner:
-        runner.random = random.Random(seed)
+    with served(work, chroma_url, collection, seed, workers) as runner:
         history = runner.run(steps)
     return history, time.monotonic() - started
 

@@ -70,7 +70,8 @@ def test_the_issues_sequences_are_answered_not_refused(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_a_seeded_history_of_many_writers_holds_on_a_local_store(tmp_path: Path) -> None:
-    history, _seconds = run_history(tmp_path, steps=14, seed=26)
+    # two worker processes answer the questions: readers of the folder the server writes
+    history, _seconds = run_history(tmp_path, steps=14, seed=26, workers=2)
     held(history)
     assert history.answered >= 1  # the run asked about documents, and they were answered
 
