@@ -16,7 +16,9 @@ from index.client import (
     broken_store_message,
     collection_gone,
     collection_names,
+    collection_replaced,
     error_line,
+    store_failure,
 )
 from index.errors import StoreError
 from index.freshness import Snapshot, Stamp, note_write, written
@@ -223,7 +225,9 @@ class Store:
             (got["distances"] or [[]])[0],
             strict=False,
         ):
-            if (meta.get("source"), meta.get("digest")) in live:
+            # a chunk with no record was deleted between Chroma's search and its read of the
+            # records (a Chroma server answers other clients' writes in between): not live
+            if meta is not None and (meta.get("source"), meta.get("digest")) in live:
                 out.append((stored_chunk(cid, text, meta), 1.0 - float(distance)))
         return out[:k]
 
@@ -372,7 +376,8 @@ class Store:
                 try:
                     return action()
                 except Exception as exc:
-                    if not collection_gone(exc):
+                    held = (self.chunks, self.manifest)
+                    if not collection_gone(exc) and not collection_replaced(self.client, held):
                         raise
                     # another process rebuilt the index: its collections now hold the name
                     self._reattach(create=False)
@@ -381,12 +386,7 @@ class Store:
         except StoreError:
             raise
         except Exception as exc:
-            if self.url:
-                raise StoreError(
-                    f"The Chroma server at {self.url} failed or is unreachable: {error_line(exc)}"
-                ) from exc
-            hint = "; if it persists, rebuild it with `qa index --rebuild`" if self.folder else ""
-            raise StoreError(f"The Chroma store failed: {error_line(exc)}{hint}") from exc
+            raise store_failure(exc, self.url, self.folder) from exc
 
 
 def _matrix(rows: Sequence[Sequence[float]]) -> Any:
