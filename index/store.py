@@ -21,7 +21,7 @@ from index.client import (
     store_failure,
 )
 from index.errors import StoreError
-from index.freshness import Snapshot, Stamp, note_write, written
+from index.freshness import Snapshot, Stamp, manifest_clock, note_write, written, written_token
 from index.loading import SourceDocument
 from index.postings import LocalPostings, Postings, Row, source_postings
 from index.records import (
@@ -160,11 +160,8 @@ class Store:
     # reading
 
     def snapshot(self) -> tuple[list[SourceRecord], str]:
-        """The indexed sources and their generation, as of now.
-
-        A local store re-reads its manifest only when its folder's clock has moved (any
-        process wrote); a store on a server re-reads at most every SNAPSHOT_SECONDS.
-        """
+        """The indexed sources and their generation, as of now: the manifest is read again
+        only when a process has written since (see ``index.freshness.Snapshot``)."""
         with self._lock:
             stamp = self._stamp()  # taken first: a write landing meanwhile is read next time
             last = self._snapshot
@@ -176,7 +173,16 @@ class Store:
             return records, generation
 
     def _stamp(self) -> Stamp:
-        return (self.shared.clock() if self.shared is not None else None, written())
+        if self.shared is not None:  # a local folder's clock, else the manifest's token
+            return (self.shared.clock(), written())
+        return (self.call(lambda: manifest_clock(self.client, self.manifest.name)), written())
+
+    def _wrote(self) -> None:
+        """After a write: every snapshot of the store, in any process, is stale."""
+        self._snapshot = None
+        note_write()
+        if self.shared is None:
+            self.call(lambda: self.manifest.modify(metadata=written_token()), write=True)
 
     def sources(self) -> list[SourceRecord]:
         records = self.call(lambda: self.manifest.get(include=["metadatas"]))
@@ -315,8 +321,7 @@ class Store:
                 self.call(lambda stale=stale: self.chunks.delete(where=stale), write=True)
                 remove = (w.document.source, w.document.digest)
                 self.call(lambda remove=remove: self.postings.remove(*remove), write=True)
-        self._snapshot = None
-        note_write()
+        self._wrote()
 
     def record_postings(self, record: SourceRecord, rows: dict[str, bytes], terms: int) -> None:
         """Add the postings of a source indexed before they were kept, then its length."""
@@ -325,8 +330,7 @@ class Store:
         meta: Any = {**record.__dict__, "terms": terms}
         ids = [source_id(record.source)]
         self.call(lambda: self.manifest.update(ids=ids, metadatas=[meta]), write=True)
-        self._snapshot = None
-        note_write()
+        self._wrote()
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
@@ -336,8 +340,7 @@ class Store:
         self.call(lambda: self.manifest.delete(ids=[source_id(source)]), write=True)
         self.call(lambda: self.chunks.delete(where={"source": source}), write=True)
         self.call(lambda: self.postings.remove(source), write=True)
-        self._snapshot = None
-        note_write()
+        self._wrote()
         return True
 
     def pages(self, include: Include, where: Any = None) -> Iterator[Any]:
