@@ -210,7 +210,8 @@ class Runner:
         gone = [fact for fact in self.seen.values() if fact not in live]
         if not ours and not gone:
             return "(nothing to ask)"
-        asked = (self.random.choice(gone), "") if gone and self.random.random() < 0.3 else None
+        past = gone and (not ours or self.random.random() < 0.3)  # removed or replaced
+        asked = (self.random.choice(gone), "") if past else None
         if asked is None:
             source, fact = self.random.choice(ours)
             asked = (fact, source)
