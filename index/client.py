@@ -102,8 +102,8 @@ def collection_replaced(client: ClientAPI, held: Sequence[Any]) -> bool:
     rebuild in another process renamed its own in, or is between its renames)."""
     try:
         return any(client.get_collection(c.name, embedding_function=None).id != c.id for c in held)
-    except Exception:
-        return True
+    except Exception as exc:  # gone (between a rebuild's renames), or an unreachable server
+        return collection_gone(exc)
 
 
 def store_failure(exc: BaseException, url: str, folder: Path | None) -> StoreError:
