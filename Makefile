@@ -66,8 +66,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_http.py
 	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)  # 1k/10k/100k chunks, both back ends
 
-# Load, faults and hostile input on loopback; prints the README's reliability table (~15 min;
-# RELIABILITY_ARGS=--quick for ~5 min).
+# Load, faults, hostile input and many writers on loopback; prints the README's reliability table
+# (~30 min; RELIABILITY_ARGS=--quick for ~8 min).
 RELIABILITY_ARGS ?=
 reliability: install browser
 	$(BIN)/python benchmarks/reliability.py $(RELIABILITY_ARGS)

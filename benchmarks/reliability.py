@@ -1,7 +1,8 @@
 """Reliability figures: load held, memory flat, faults survived, bad inputs tried, data lost.
 
 Usage: python benchmarks/reliability.py [--quick] [--duration 60] [--clients 32]
-       [--requests 10000] [--sample-every 1000] [--workers 1] [--skip-tests] [--json]
+       [--requests 10000] [--sample-every 1000] [--workers 1] [--history-steps 200]
+       [--skip-tests] [--json]
 
 Starts `qa serve --workers N` on a free loopback port over a temporary data folder holding the
 bundled article, then
@@ -11,7 +12,12 @@ bundled article, then
   (b) memory: ``--requests`` more requests, the RSS of the server and its workers sampled every
       ``--sample-every``;
   (c) a kill -9 of the server, after which the store must hold every chunk it held before;
-  (d) the fast reliability and fault tests under pytest, counted.
+  (d) the fast reliability and fault tests under pytest, counted;
+  (e) many writers: ``--history-steps`` random seeded steps (tests/reliability/history.py) of
+      uploads and deletions through a fresh server's API, `qa index`, `qa remove` and
+      `qa index --rebuild` in other processes, and questions, on a local store and on a
+      `chroma run` server: after each, no 5xx, /api/sources equal to the model, and answers
+      from live sources only.
 It prints a table and one JSON line, and stops everything it started (loopback only).
 """
 
@@ -270,12 +276,17 @@ def main() -> int:
     parser.add_argument("--requests", type=int, help="memory run (default 10000, quick 1000)")
     parser.add_argument("--sample-every", type=int, help="RSS sample interval (default 1/10)")
     parser.add_argument("--workers", type=int, default=1, help="`qa serve --workers N` (default 1)")
+    parser.add_argument(
+        "--history-steps", type=int, help="many-writers steps per store (default 200, quick 40)"
+    )
+    parser.add_argument("--seed", type=int, default=26, help="the many-writers run's seed")
     parser.add_argument("--skip-tests", action="store_true", help="no pytest run")
     parser.add_argument("--json", action="store_true", help="only the JSON line")
     args = parser.parse_args()
     duration = args.duration or (10.0 if args.quick else 60.0)
     requests = args.requests or (1000 if args.quick else 10_000)
     every = args.sample_every or max(1, requests // 10)
+    history_steps = args.history_steps or (40 if args.quick else 200)
 
     from tests.servers import stop
     from tests.ui.conftest import start_qa_serve
@@ -311,8 +322,11 @@ def main() -> int:
         say("running the bad-input and fault tests ...")
         tests["bad_inputs"] = pytest_counts(BAD_INPUT_TESTS, work / "bad.xml")
         tests["faults"] = pytest_counts(FAULT_TESTS, work / "faults.xml")
+    say(f"many writers: {history_steps} steps on a local store, then on a Chroma server ...")
+    writers = many_writers(work, history_steps, args.seed, args.workers)
     resume = tests.get("faults", {})
     figures = {
+        "many_writers": writers,
         "load": loaded,
         "memory": flat,
         "kill9_store_kept": store_kept,
@@ -355,6 +369,16 @@ def main() -> int:
             else "not run (--skip-tests)",
         ),
         ("data lost", str(lost), f"chunks in the store {chunks_before} -> {chunks_after}"),
+        (
+            "many writers held",
+            "yes" if writers_held(writers) else "NO",
+            "; ".join(
+                f"{where}: {run['steps']} steps in {run['seconds']} s, {run['problems']} "
+                f"problems, {run['answered_from_live']}/{run['asked_live']} questions on live "
+                f"documents answered from them, {run['asked_meanwhile']} asked meanwhile"
+                for where, run in writers.items()
+            ),
+        ),
     ]
     figures["summary"] = {name: value for name, value, _detail in rows}
     if not args.json:
@@ -363,7 +387,32 @@ def main() -> int:
         for name, value, detail in rows:
             print(f"{name.ljust(width)}  {value.ljust(5)}  {detail}")
     print(json.dumps(figures))
-    return 0 if held and survived == faults and not lost and not bad.get("failed") else 1
+    ok = held and survived == faults and not lost and not bad.get("failed")
+    return 0 if ok and writers_held(writers) else 1
+
+
+def many_writers(work: Path, steps: int, seed: int, workers: int) -> dict[str, dict[str, Any]]:
+    """The many-writers history on a local store and on a `chroma run` server."""
+    from tests.index.conftest import start_chroma
+    from tests.reliability.history import run_history, summary
+    from tests.servers import stop
+
+    runs: dict[str, dict[str, Any]] = {}
+    history, seconds = run_history(work / "writers-local", steps, seed, workers=workers)
+    runs["local"] = {**summary(history), "seconds": round(seconds)}
+    chroma, url = start_chroma(work / "writers-chroma")
+    try:
+        history, seconds = run_history(
+            work / "writers-server", steps, seed, url, "writers", workers=workers
+        )
+    finally:
+        stop(chroma)
+    runs["server"] = {**summary(history), "seconds": round(seconds)}
+    return runs
+
+
+def writers_held(runs: dict[str, dict[str, Any]]) -> bool:
+    return all(not run["problems"] for run in runs.values())
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -94,6 +95,23 @@ def collection_gone(exc: BaseException) -> bool:
     from chromadb.errors import NotFoundError
 
     return isinstance(exc, NotFoundError)
+
+
+def collection_replaced(client: ClientAPI, held: Sequence[Any]) -> bool:
+    """Whether a held collection's name now belongs to another collection, or to none (a
+    rebuild in another process renamed its own in, or is between its renames)."""
+    try:
+        return any(client.get_collection(c.name, embedding_function=None).id != c.id for c in held)
+    except Exception as exc:  # gone (between a rebuild's renames), or an unreachable server
+        return collection_gone(exc)
+
+
+def store_failure(exc: BaseException, url: str, folder: Path | None) -> StoreError:
+    """The one-line error for a failed call on a store (a server's, or a local folder's)."""
+    if url:
+        return StoreError(f"The Chroma server at {url} failed or is unreachable: {error_line(exc)}")
+    hint = "; if it persists, rebuild it with `qa index --rebuild`" if folder else ""
+    return StoreError(f"The Chroma store failed: {error_line(exc)}{hint}")
 
 
 def error_line(exc: BaseException) -> str:

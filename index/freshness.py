@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import time
+import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from index.client import CHROMA_FOLDER
 from index.records import SourceRecord
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
 
 SNAPSHOT_SECONDS = 1.0  # how stale a view of a Chroma server's index may be
 _written = [0]  # writes by any Store in this process: they end every cached snapshot at once
 
-Stamp = tuple[int, int, int, int]
+WRITTEN = "qa_written"  # the manifest collection's metadata: a token each write changes
+# (a local folder's clock, see index.embedded, or a server's manifest clock; this process's
+# writes)
+Stamp = tuple[object, int]
 
 
 def note_write() -> None:
@@ -21,19 +26,25 @@ def note_write() -> None:
     _written[0] += 1
 
 
-def file_stamp(folder: Path | None) -> Stamp:
-    """(inode, mtime, size) of a local store's database, which any committed write changes,
-    and the count of this process's writes."""
-    try:
-        found = os.stat(Path(str(folder), CHROMA_FOLDER, "chroma.sqlite3"))
-    except (OSError, TypeError):
-        return (0, 0, 0, _written[0])
-    return (found.st_ino, found.st_mtime_ns, found.st_size, _written[0])
+def written_token() -> dict[str, Any]:
+    """The manifest's metadata after a write to a Chroma server: a new token."""
+    return {WRITTEN: uuid.uuid4().hex}
+
+
+def manifest_clock(client: ClientAPI, name: str) -> tuple[str, str]:
+    """A server's manifest collection, as its id and write token: any qa write moves it."""
+    found = client.get_collection(name, embedding_function=None)
+    return str(found.id), str((found.metadata or {}).get(WRITTEN, ""))
+
+
+def written() -> int:
+    """How many writes Stores of this process have made."""
+    return _written[0]
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The manifest as last read: its records, their generation, when, and the file stamp then."""
+    """The manifest as last read: its records, their generation, when, and the stamp then."""
 
     records: list[SourceRecord]
     generation: str
@@ -41,13 +52,8 @@ class Snapshot:
     stamp: Stamp
 
     def holds(self, stamp: Stamp, local: bool) -> bool:
-        """Whether it may still be answered from: for a local store, while its database file
-        (stamped now as ``stamp``) is unchanged; for a server, for SNAPSHOT_SECONDS unless
-        this process wrote meanwhile."""
-        fresh = time.monotonic() - self.taken < SNAPSHOT_SECONDS and self.stamp[3] == _written[0]
-        return stamp == self.stamp if local else fresh
-
-    def changed(self, generation: str, stamp: Stamp) -> bool:
-        """Whether another process changed the index since: it has another generation, or
-        its database file was replaced (a rebuild)."""
-        return (generation, stamp[0]) != (self.generation, self.stamp[0])
+        """Whether it may still be answered from: while no process has written to the store
+        (its stamp, now ``stamp``, is unchanged), and on a server for SNAPSHOT_SECONDS at
+        most (a writer that leaves no token, such as an older qa)."""
+        fresh = local or time.monotonic() - self.taken < SNAPSHOT_SECONDS
+        return fresh and stamp == self.stamp

@@ -11,8 +11,9 @@ from index.chunking import Chunk, chunk_text, searchable
 from index.embedding import Embedder
 from index.errors import DocumentError
 from index.loading import SourceDocument, find_files, load_document
+from index.orphans import ORPHAN_GRACE_SECONDS, drop_orphans
 from index.records import Write
-from index.store import ORPHAN_GRACE_SECONDS, Store
+from index.store import Store
 from index.vectors import split_rows
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def index_files(
 ) -> IndexReport:
     """Index (file, source name) pairs, as index_paths does."""
     report = IndexReport()
-    store.drop_orphans(orphan_grace)
+    drop_orphans(store, orphan_grace)
     records = store.sources()
     known = {record.source: record.digest for record in records}
     claimed = {record.source: record.path for record in records}

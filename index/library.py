@@ -247,17 +247,23 @@ class Library:
         """Index every source into new collections beside the live ones, then swap them in."""
         from index.indexer import index_files
         from index.rebuild import rebuild_collections
-        from index.store import Store
 
         store = self.store
 
         def build(name: str) -> IndexReport:
-            aside = Store(store.client, name, url=store.url)
-            return index_files(aside, self.embedder, files, progress, True, 0.0)
+            aside = store.beside(name)
+            try:
+                return index_files(aside, self.embedder, files, progress, True, 0.0)
+            finally:
+                aside.close()
 
         before = store.generation()
         report = rebuild_collections(
-            store.client, store.name, build, lambda: store.generation() == before
+            store.client,
+            store.name,
+            build,
+            lambda: store.generation() == before,
+            session=store.exclusive,
         )
         self.close()  # the next call opens the swapped-in collections
         return report

@@ -6,7 +6,8 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.client import DEFAULT_COLLECTION, check_collection_name, open_client
+from index.client import CHROMA_FOLDER, DEFAULT_COLLECTION, check_collection_name, open_client
+from index.embedded import shared_client
 from index.rebuild import recover, recover_collections
 from index.store import Store
 
@@ -21,8 +22,9 @@ def open_store(
 ) -> Store:
     """A Store on a Chroma server (url) or in a local data folder.
 
-    A local store reopens its client when another process has changed the index, since
-    Chroma's embedded client keeps answering queries from the vectors it loaded.
+    A local store shares this process's client of the folder, reopened whenever another
+    process has written to it, since Chroma's embedded client keeps answering queries from
+    the vectors it loaded (see ``index.embedded``).
     """
     check_collection_name(name)
     if url:
@@ -38,4 +40,4 @@ def open_store(
             recover(folder)
         return open_client(folder)
 
-    return Store(reopen(), name, reopen=reopen, folder=folder)
+    return Store(None, name, folder, shared=shared_client(folder / CHROMA_FOLDER, reopen))

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -112,6 +113,7 @@ def rebuild_collections(
     name: str,
     build: Callable[[str], T],
     unchanged: Callable[[], bool] = lambda: True,
+    session: Callable[[], AbstractContextManager[ClientAPI]] | None = None,
 ) -> T:
     """Build a new index with ``build(store_name)`` in collections beside the live ones, then
     rename them in; the old ones go last.
@@ -119,18 +121,31 @@ def rebuild_collections(
     Readers keep the old index until the renames (a few requests' time); a build that fails
     or is killed leaves it as it was, and the next rebuild starts its collections anew. When
     ``unchanged()`` says the live index was written meanwhile (another writer on a server),
-    nothing is swapped in: that writer's work would be lost.
+    nothing is swapped in: that writer's work would be lost. ``session`` gives the client
+    for each step that renames or deletes (a local store's, with no other process writing).
     """
+    opened = session or (lambda: contextlib.nullcontext(client))
     try:
-        recover_collections(client, name)
-        found = _existing(client)
-        for stale in _aside(name, "rebuild"):
-            if stale in found:
-                client.delete_collection(stale)
+        with opened() as client:
+            _clear_aside(client, name)
     except Exception as exc:
         reason = error_line(exc)
         raise StoreError(f"Cannot start the rebuild: {reason}") from exc
     result = build(f"{name}__rebuild")
+    with opened() as client:
+        _swap(client, name, unchanged)
+    return result
+
+
+def _clear_aside(client: ClientAPI, name: str) -> None:
+    recover_collections(client, name)
+    found = _existing(client)
+    for stale in _aside(name, "rebuild"):
+        if stale in found:
+            client.delete_collection(stale)
+
+
+def _swap(client: ClientAPI, name: str, unchanged: Callable[[], bool]) -> None:
     if not unchanged():
         for new in _aside(name, "rebuild"):
             with contextlib.suppress(Exception):
@@ -153,4 +168,3 @@ def rebuild_collections(
     for old in _aside(name, "old"):
         with contextlib.suppress(Exception):
             client.delete_collection(old)
-    return result

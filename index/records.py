@@ -102,6 +102,24 @@ def chunk_metadata(
     return meta
 
 
+def chunk_rows(
+    writes: Sequence[Write], indexed_at: float
+) -> tuple[list[str], list[str], list[Any], list[Sequence[float]]]:
+    """The ids, texts, metadata and vectors of the writes' chunks, in order, for Chroma."""
+    ids: list[str] = []
+    texts: list[str] = []
+    metadatas: list[Any] = []
+    vectors: list[Sequence[float]] = []
+    for w in writes:
+        for n, chunk in enumerate(w.chunks):
+            ids.append(chunk_id(w.document.source, w.document.digest, chunk))
+            texts.append(chunk.text)
+            sentences = w.sentence_vectors[n] if w.sentence_vectors else None
+            metadatas.append(chunk_metadata(w.document, chunk, indexed_at, sentences))
+        vectors.extend(w.vectors)
+    return ids, texts, metadatas, vectors
+
+
 def source_metadata(write: Write, indexed_at: float, terms: int) -> dict[str, Any]:
     """The manifest record of a written source, as Chroma metadata."""
     return {

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,24 +16,19 @@ from index.client import (
     broken_store_message,
     collection_gone,
     collection_names,
+    collection_replaced,
     error_line,
+    store_failure,
 )
 from index.errors import StoreError
-from index.freshness import Snapshot, file_stamp, note_write
+from index.freshness import Snapshot, Stamp, manifest_clock, note_write, written, written_token
 from index.loading import SourceDocument
-from index.postings import (
-    LocalPostings,
-    Postings,
-    Row,
-    base_name,
-    source_postings,
-)
+from index.postings import LocalPostings, Postings, Row, source_postings
 from index.records import (
     SourceRecord,
     StoredChunk,
     Write,
-    chunk_id,
-    chunk_metadata,
+    chunk_rows,
     source_id,
     source_metadata,
     source_record,
@@ -48,8 +43,9 @@ if TYPE_CHECKING:
     from chromadb.api.types import Include
     from numpy.typing import NDArray
 
-ORPHAN_GRACE_SECONDS = 600.0
-_PAGE = 5000
+    from index.embedded import SharedClient
+
+PAGE = 5000  # chunks a Chroma call reads or writes at most
 
 
 class Store:
@@ -58,23 +54,44 @@ class Store:
     A source becomes visible when its manifest record is written, after all of its chunks:
     readers only ever see chunks whose source and digest match the manifest, so an interrupted
     write is invisible and is cleaned up by the next one.
+
+    A local store opened ``shared`` (see ``index.opening.open_store``) makes each Chroma call
+    in a section of the folder's readers-writer lock, on a client reopened whenever another
+    process has written (see ``index.embedded``); local writes also need the folder's write
+    lock (``index.locking``), which ``Library`` holds.
     """
 
     def __init__(
         self,
-        client: ClientAPI,
+        client: ClientAPI | None,
         name: str = DEFAULT_COLLECTION,
-        reopen: Callable[[], ClientAPI] | None = None,
         folder: Path | None = None,
         url: str = "",
+        shared: SharedClient | None = None,
     ):
         self.name = name
         self.folder = folder
         self.url = url
-        self._reopen = reopen
+        self.shared = shared
+        self._epoch = -1  # the shared client's opening that the collections below come from
+        self._closed = False
         self._lock = threading.RLock()
         self._snapshot: Snapshot | None = None  # the last read; None after our own writes
-        self._attach(client)
+        if shared is None:
+            assert client is not None
+            self._attach(client)
+            return
+        try:
+            with shared.section(write=True) as opened:  # may create the collections
+                self._attach(opened)
+                self._epoch = shared.epoch
+        except StoreError:
+            shared.release()
+            raise
+        except Exception as exc:  # the folder does not open
+            shared.release()
+            assert folder is not None
+            raise StoreError(broken_store_message(folder, exc)) from None
 
     def _attach(self, client: ClientAPI, create: bool = True) -> None:
         self.client = client
@@ -107,49 +124,68 @@ class Store:
     def _reattach(self, create: bool = True) -> None:
         """Open the collections again by name: a local folder through a fresh client (the
         embedded one keeps what it loaded), a server through the same one."""
-        if self._reopen is not None:
-            self.close()
-            self._attach(self._reopen(), create)
+        if self.shared is not None:
+            self.shared.reopen()
+            assert self.shared.client is not None
+            self._attach(self.shared.client, create)
+            self._epoch = self.shared.epoch
         else:
             self._attach(self.client, create)
 
+    def beside(self, name: str) -> Store:
+        """A store of another collection name on the same client (a rebuild's); close it."""
+        if self.shared is None:
+            return Store(self.client, name, url=self.url)
+        return Store(None, name, self.folder, self.url, self.shared.share())
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[ClientAPI]:
+        """The client, with no other process writing meanwhile (a local store's)."""
+        with self._lock, self._section(write=True):
+            yield self.client
+
     def close(self) -> None:
-        """Release the Chroma client (a local folder's files are closed)."""
+        """Release the Chroma client (a local folder's files are closed with its last store)."""
         close = getattr(self.client, "close", None)  # Client has it; ClientAPI does not say so
         with self._lock, contextlib.suppress(Exception):
+            if self._closed:
+                return
+            self._closed = True
             self.postings.close()
-            if close is not None:
+            if self.shared is not None:
+                self.shared.release()
+            elif close is not None:
                 close()
 
     # reading
 
     def snapshot(self) -> tuple[list[SourceRecord], str]:
-        """The indexed sources and their generation, as of now.
-
-        A local store re-reads its manifest only when its database file has changed, and
-        reopens its client when another process has changed the index (or rebuilt the folder):
-        the embedded client would go on querying the vectors it loaded at start. A store on a
-        server re-reads at most every SNAPSHOT_SECONDS.
-        """
+        """The indexed sources and their generation, as of now: the manifest is read again
+        only when a process has written since (see ``index.freshness.Snapshot``)."""
         with self._lock:
-            stamp = file_stamp(self.folder)
+            stamp = self._stamp()  # taken first: a write landing meanwhile is read next time
             last = self._snapshot
-            if last is not None and last.holds(stamp, local=self.folder is not None):
+            if last is not None and last.holds(stamp, local=self.shared is not None):
                 return last.records, last.generation
             records = self.sources()
             generation = self.generation(records)
-            last = self._snapshot  # None when reading found a rebuilt index and reattached
-            changed = last is not None and last.changed(generation, stamp)
-            if self._reopen is not None and changed:  # another process changed the index
-                self._reattach()
-                stamp = file_stamp(self.folder)
-                records = self.sources()
-                generation = self.generation(records)
             self._snapshot = Snapshot(records, generation, time.monotonic(), stamp)
             return records, generation
 
+    def _stamp(self) -> Stamp:
+        if self.shared is not None:  # a local folder's clock, else the manifest's token
+            return (self.shared.clock(), written())
+        return (self.call(lambda: manifest_clock(self.client, self.manifest.name)), written())
+
+    def _wrote(self) -> None:
+        """After a write: every snapshot of the store, in any process, is stale."""
+        self._snapshot = None
+        note_write()
+        if self.shared is None:
+            self.call(lambda: self.manifest.modify(metadata=written_token()), write=True)
+
     def sources(self) -> list[SourceRecord]:
-        records = self._call(lambda: self.manifest.get(include=["metadatas"]))
+        records = self.call(lambda: self.manifest.get(include=["metadatas"]))
         out = [source_record(meta) for meta in records["metadatas"] or []]
         return sorted(out, key=lambda record: record.source)
 
@@ -162,11 +198,11 @@ class Store:
     def source_text(self, source: str) -> str:
         """A source's text as indexed (kept beside the manifest, or in it by an older qa)."""
         include: Any = ["metadatas", "documents"]
-        got = self._call(lambda: self.manifest.get(ids=[source_id(source)], include=include))
+        got = self.call(lambda: self.manifest.get(ids=[source_id(source)], include=include))
         if not got["ids"]:
             raise StoreError(f"No source named '{source}' in the index")
         digest = str((got["metadatas"] or [{}])[0].get("digest"))
-        text = self._call(lambda: self.postings.text(source, digest))
+        text = self.call(lambda: self.postings.text(source, digest))
         return text if text is not None else str((got["documents"] or [""])[0])
 
     def query(
@@ -180,7 +216,7 @@ class Store:
             live = {(r.source, r.digest) for r in self.sources()}
         if not live:
             return []
-        got = self._call(
+        got = self.call(
             lambda: self.chunks.query(
                 query_embeddings=_matrix([vector]),
                 n_results=k * 2 + 8,  # Chroma returns fewer when the collection holds fewer
@@ -195,7 +231,9 @@ class Store:
             (got["distances"] or [[]])[0],
             strict=False,
         ):
-            if (meta.get("source"), meta.get("digest")) in live:
+            # a chunk with no record was deleted between Chroma's search and its read of the
+            # records (a Chroma server answers other clients' writes in between): not live
+            if meta is not None and (meta.get("source"), meta.get("digest")) in live:
                 out.append((stored_chunk(cid, text, meta), 1.0 - float(distance)))
         return out[:k]
 
@@ -203,7 +241,7 @@ class Store:
         self, terms: Sequence[str], live: set[tuple[str, str]], data: bool = True
     ) -> list[Row]:
         """The live postings rows of these terms (their counts alone unless ``data``)."""
-        return list(self._call(lambda: self.postings.find(terms, live, data)))
+        return list(self.call(lambda: self.postings.find(terms, live, data)))
 
     def fetch(self, ids: Sequence[str]) -> dict[str, tuple[StoredChunk, NDArray[np.float32]]]:
         """The chunks with these ids (those that exist), each with its stored vector."""
@@ -211,7 +249,7 @@ class Store:
 
         if not ids:
             return {}
-        got = self._call(
+        got = self.call(
             lambda: self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
         )
         rows = got["embeddings"] if got["embeddings"] is not None else []
@@ -223,7 +261,7 @@ class Store:
         }
 
     def count(self) -> int:
-        return int(self._call(self.chunks.count))
+        return int(self.call(lambda: self.chunks.count()))
 
     # writing
 
@@ -241,133 +279,108 @@ class Store:
     def write_many(self, writes: Sequence[Write]) -> None:
         """Replace several sources' chunks: all new chunks first, then their manifest records
         in one call, then their old chunks go. A write stopped before the manifest call leaves
-        only invisible orphans, dropped later by ``drop_orphans``.
+        only invisible orphans, dropped later by ``index.orphans.drop_orphans``.
         """
         now = time.time()
-        ids: list[str] = []
-        texts: list[str] = []
-        metadatas: list[Any] = []
-        vectors: list[Sequence[float]] = []
-        for w in writes:
-            for n, chunk in enumerate(w.chunks):
-                ids.append(chunk_id(w.document.source, w.document.digest, chunk))
-                texts.append(chunk.text)
-                sentences = w.sentence_vectors[n] if w.sentence_vectors else None
-                metadatas.append(chunk_metadata(w.document, chunk, now, sentences))
-            vectors.extend(w.vectors)
+        ids, texts, metadatas, vectors = chunk_rows(writes, now)
         versions, lengths = [], []  # postings and texts go first too: unseen until the records
         for w in writes:
             rows, length = source_postings(w.chunks)
             source, digest = w.document.source, w.document.digest
-            self._call(lambda: self.postings.write_text(source, digest, w.document.text, now))  # noqa: B023
+            text = w.document.text
+            self.call(lambda: self.postings.write_text(source, digest, text, now), write=True)  # noqa: B023
             versions.append((source, digest, rows))
             lengths.append(length)
-        self._call(lambda: self.postings.write(versions, now))
-        for at in range(0, len(ids), _PAGE):
-            self._call(
+        self.call(lambda: self.postings.write(versions, now), write=True)
+        for at in range(0, len(ids), PAGE):
+            self.call(
                 lambda at=at: self.chunks.upsert(
-                    ids=ids[at : at + _PAGE],
-                    documents=texts[at : at + _PAGE],
-                    metadatas=metadatas[at : at + _PAGE],
-                    embeddings=_matrix(vectors[at : at + _PAGE]),
-                )
+                    ids=ids[at : at + PAGE],
+                    documents=texts[at : at + PAGE],
+                    metadatas=metadatas[at : at + PAGE],
+                    embeddings=_matrix(vectors[at : at + PAGE]),
+                ),
+                write=True,
             )
         records: Any = [
             source_metadata(w, now, length) for w, length in zip(writes, lengths, strict=True)
         ]
-        self._call(
+        self.call(
             lambda: self.manifest.upsert(
                 ids=[source_id(w.document.source) for w in writes],
                 metadatas=records,
                 embeddings=_matrix([[1.0]] * len(writes)),
-            )
+            ),
+            write=True,
         )
         for w in writes:
             if w.replacing:
                 stale: Any = {
                     "$and": [{"source": w.document.source}, {"digest": {"$ne": w.document.digest}}]
                 }
-                self._call(lambda stale=stale: self.chunks.delete(where=stale))
-                self._call(lambda w=w: self.postings.remove(w.document.source, w.document.digest))
-        self._snapshot = None  # this client wrote it, so it sees it: no reopen
-        note_write()
+                self.call(lambda stale=stale: self.chunks.delete(where=stale), write=True)
+                remove = (w.document.source, w.document.digest)
+                self.call(lambda remove=remove: self.postings.remove(*remove), write=True)
+        self._wrote()
 
     def record_postings(self, record: SourceRecord, rows: dict[str, bytes], terms: int) -> None:
         """Add the postings of a source indexed before they were kept, then its length."""
         version = (record.source, record.digest, rows)
-        self._call(lambda: self.postings.write([version], time.time()))
+        self.call(lambda: self.postings.write([version], time.time()), write=True)
         meta: Any = {**record.__dict__, "terms": terms}
-        self._call(lambda: self.manifest.update(ids=[source_id(record.source)], metadatas=[meta]))
-        self._snapshot = None
-        note_write()
+        ids = [source_id(record.source)]
+        self.call(lambda: self.manifest.update(ids=ids, metadatas=[meta]), write=True)
+        self._wrote()
 
     def remove(self, source: str) -> bool:
         """Drop a source and its chunks; False when no such source is indexed."""
-        known = self._call(lambda: self.manifest.get(ids=[source_id(source)]))
+        known = self.call(lambda: self.manifest.get(ids=[source_id(source)]))
         if not known["ids"]:
             return False
-        self._call(lambda: self.manifest.delete(ids=[source_id(source)]))
-        self._call(lambda: self.chunks.delete(where={"source": source}))
-        self._call(lambda: self.postings.remove(source))
-        self._snapshot = None
-        note_write()
+        self.call(lambda: self.manifest.delete(ids=[source_id(source)]), write=True)
+        self.call(lambda: self.chunks.delete(where={"source": source}), write=True)
+        self.call(lambda: self.postings.remove(source), write=True)
+        self._wrote()
         return True
 
-    def drop_orphans(self, min_age: float = ORPHAN_GRACE_SECONDS) -> int:
-        """Delete chunks left behind by an interrupted write; returns how many went.
-
-        Only orphans older than ``min_age`` seconds go, so a writer never deletes the chunks
-        another writer (on a shared Chroma server) has written but not yet committed. Chunks
-        an older qa left behind, before versions were registered, stay (no reader sees them)
-        until `qa index --rebuild`.
-        """
-        live = {(r.source, r.digest) for r in self.sources()}
-        cutoff = time.time() - min_age
-        # a write registers its version (its text) before its chunks: the versions registered
-        # but not in the manifest are all there is to look at, not every chunk
-        shared = live | self._versions_beside()  # a rebuild's postings are the live ones'
-        dead = self._call(lambda: self.postings.dead(shared, cutoff))
-        dropped = 0
-        for source, digest in sorted(dead):
-            where: Any = {"$and": [{"source": source}, {"digest": digest}]}
-            ids = self._call(lambda where=where: self.chunks.get(where=where, include=[]))["ids"]
-            for at in range(0, len(ids), _PAGE):
-                self._call(lambda at=at, ids=ids: self.chunks.delete(ids=ids[at : at + _PAGE]))
-            dropped += len(ids)
-        self._call(lambda: self.postings.forget(dead))
-        return dropped
-
-    def _versions_beside(self) -> set[tuple[str, str]]:
-        """The versions a rebuild's collections hold (or, for a rebuild, the live ones')."""
-        base = base_name(self.name)
-        other = f"{base}__rebuild" if self.name == base else base
-        try:
-            beside = self.client.get_collection(collection_names(other)[1])
-            return {(str(m["source"]), str(m["digest"])) for m in beside.get()["metadatas"] or []}
-        except Exception:  # none: no rebuild is under way
-            return set()
-
     def pages(self, include: Include, where: Any = None) -> Iterator[Any]:
-        """The chunks (those matching ``where``, if given) as Chroma get results, _PAGE a time."""
+        """The chunks (those matching ``where``, if given) as Chroma get results, PAGE a time."""
         offset = 0
         while True:
-            page = self._call(
+            page = self.call(
                 lambda offset=offset: self.chunks.get(
-                    where=where, include=include, limit=_PAGE, offset=offset
+                    where=where, include=include, limit=PAGE, offset=offset
                 )
             )
             yield page
-            if len(page["ids"]) < _PAGE:
+            if len(page["ids"]) < PAGE:
                 return
-            offset += _PAGE
+            offset += PAGE
 
-    def _call(self, action: Any) -> Any:
+    @contextlib.contextmanager
+    def _section(self, write: bool) -> Iterator[None]:
+        """A local store's call: in a section of the folder's lock, on the collections of
+        the shared client's latest opening (re-read when it was reopened)."""
+        if self.shared is None:
+            yield
+            return
+        with self.shared.section(write) as client:
+            if self._epoch != self.shared.epoch:
+                self._attach(client, create=False)
+                self._epoch = self.shared.epoch
+                self._snapshot = None
+            yield
+
+    def call(self, action: Any, write: bool = False) -> Any:
+        """Run one call on this store's collections or postings (``write`` for one that
+        changes them): a Chroma failure becomes a one-line StoreError."""
         try:
-            with self._lock:
+            with self._lock, self._section(write):
                 try:
                     return action()
                 except Exception as exc:
-                    if not collection_gone(exc):
+                    held = (self.chunks, self.manifest)
+                    if not collection_gone(exc) and not collection_replaced(self.client, held):
                         raise
                     # another process rebuilt the index: its collections now hold the name
                     self._reattach(create=False)
@@ -376,12 +389,7 @@ class Store:
         except StoreError:
             raise
         except Exception as exc:
-            if self.url:
-                raise StoreError(
-                    f"The Chroma server at {self.url} failed or is unreachable: {error_line(exc)}"
-                ) from exc
-            hint = "; if it persists, rebuild it with `qa index --rebuild`" if self.folder else ""
-            raise StoreError(f"The Chroma store failed: {error_line(exc)}{hint}") from exc
+            raise store_failure(exc, self.url, self.folder) from exc
 
 
 def _matrix(rows: Sequence[Sequence[float]]) -> Any:

@@ -10,6 +10,7 @@ import pytest
 from index import Store, index_paths, open_client
 from index.chunking import chunk_text
 from index.loading import load_document
+from index.orphans import drop_orphans
 from index.scan import live_chunks
 
 
@@ -117,7 +118,7 @@ def test_drop_orphans_deletes_only_old_unreferenced_chunks(
         embeddings=embedder.embed_documents(["Orphaned text."] * len(stranded)),
     )
 
-    assert store.drop_orphans(min_age=60.0) == 2
+    assert drop_orphans(store, min_age=60.0) == 2
 
     left = set(store.chunks.get(include=[])["ids"])
     assert left == {c.id for c in live} | {"just-written"}
@@ -185,7 +186,7 @@ def test_fresh_orphans_of_another_writer_survive_until_their_grace_ends(
         ],
         embeddings=embedder.embed_documents(["Gamma is new."]),
     )
-    assert store.drop_orphans(min_age=600) == 0
+    assert drop_orphans(store, min_age=600) == 0
     assert store.count() == count + 1
-    assert store.drop_orphans(min_age=0) == 1
+    assert drop_orphans(store, min_age=0) == 1
     assert store.count() == count

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from index import write_lock
+from index.scan import live_chunks
 from qa import Assistant, build_assistant
 from qa.errors import StoreUnavailable
 from tests.index.conftest import start_chroma
@@ -63,6 +64,29 @@ def test_a_running_assistant_sees_what_another_process_indexed(tmp_path: Path) -
     assert source == "animals/zebra.txt" and similarity > 0.5
     answer = serving.ask(ASKED)
     assert answer.answered and answer.citations[0].source == "animals/zebra.txt"
+
+
+@pytest.mark.integration
+def test_an_assistant_that_wrote_sees_what_other_processes_write_next(tmp_path: Path) -> None:
+    """Its own uploads mixed with another process's `qa index` and `qa remove` (issue 26):
+    Chroma's embedded client would keep the vectors it had, missing the new chunks' and
+    returning the removed ones."""
+    data = tmp_path / "data"
+    serving = build_assistant(data_dir=data)
+    otter = "The otter Greta sleeps in the Bergen fjord every winter night."
+    serving.add_files([("otter.txt", otter.encode())])
+
+    assert qa(data, "index", str(zebra_folder(tmp_path))).returncode == 0
+    zebra = [c.id for c in live_chunks(serving.store) if c.source == "animals/zebra.txt"]
+    assert zebra and set(serving.store.fetch(zebra)) == set(zebra)  # with their vectors
+    assert nearest_source(serving, ASKED)[0] == "animals/zebra.txt"
+
+    serving.add_files([("otter.txt", f"{otter} She is four years old.".encode())])
+    assert qa(data, "remove", "otter.txt").returncode == 0
+    assert nearest_source(serving, "Where does the otter Greta sleep?")[0] != "otter.txt"
+    answer = serving.ask(ASKED)
+    assert answer.answered and answer.citations[0].source == "animals/zebra.txt"
+    assert [r.source for r in serving.sources()] == ["animals/zebra.txt", "article.txt"]
 
 
 @pytest.mark.integration
