@@ -49,7 +49,16 @@ def open_client(
             raise StoreError(f"Cannot reach the Chroma server at {url}: {reason}") from None
     if data_dir is None:
         raise StoreError("No data folder given for the local store")
-    folder = Path(data_dir).expanduser()
+    folder = make_data_folder(Path(data_dir))
+    try:
+        return chromadb.PersistentClient(path=str(folder / folder_name), settings=settings)
+    except Exception as exc:
+        raise StoreError(broken_store_message(folder, exc)) from None
+
+
+def make_data_folder(data_dir: Path) -> Path:
+    """The data folder, made if missing, or a StoreError that says how to point elsewhere."""
+    folder = data_dir.expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -57,10 +66,7 @@ def open_client(
             f"Cannot create the data folder {folder} ({exc.strerror}): "
             "point --data-dir or QA_DATA_DIR at a writable folder"
         ) from None
-    try:
-        return chromadb.PersistentClient(path=str(folder / folder_name), settings=settings)
-    except Exception as exc:
-        raise StoreError(broken_store_message(folder, exc)) from None
+    return folder
 
 
 def broken_store_message(data_dir: Path, exc: BaseException) -> str:

@@ -161,7 +161,9 @@ class SharedClient:
         if fcntl is None:
             return
         if self._lock_fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            from index.client import make_data_folder
+
+            make_data_folder(self.path.parent)
             self._lock_fd = os.open(self.path.parent / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         operation = {_NONE: fcntl.LOCK_UN, _SHARED: fcntl.LOCK_SH, _EXCLUSIVE: fcntl.LOCK_EX}
         fcntl.flock(self._lock_fd, operation[mode])

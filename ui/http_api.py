@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from qa import Assistant, Citation, QAError, QuestionError, Settings, StoreUnavailable
 from ui.documents_api import NO_FILES, documents_router
@@ -29,8 +29,8 @@ Turn = tuple[
 ]
 
 
-# at least one character that is neither a control character nor what str.strip() removes
-QUESTION_PATTERN = r"[^\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# at least one letter or digit, in any script: what qa.questions.check_question asks of it
+QUESTION_PATTERN = r"[^\W_]"
 
 
 def ask_request(max_chars: int) -> type[BaseModel]:
@@ -39,11 +39,13 @@ def ask_request(max_chars: int) -> type[BaseModel]:
     class AskRequest(BaseModel):
         """A question, and the conversation so far for follow-ups."""
 
+        model_config = ConfigDict(regex_engine="python-re")  # \w as qa.questions reads it
+
         question: str = Field(
             min_length=1,
             max_length=max_chars,
             pattern=QUESTION_PATTERN,
-            description=f"The question: not blank, at most {max_chars} characters.",
+            description=f"The question: with a word in it, at most {max_chars} characters.",
             examples=["Which leaders did Putin call?"],
         )
         history: list[Turn] = Field(

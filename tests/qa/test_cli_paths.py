@@ -201,8 +201,8 @@ def test_chat_answers_follow_ups_from_the_history_and_stops_at_an_empty_line(
     assert refused.startswith("error: The question is too long")
     # the pronoun is resolved from the earlier turn, not from the refused question
     assert follow_up.startswith(
-        "(searched for: How did they react? Which leaders did Putin call? President Emmanuel "
-        "Macron of France"
+        "(searched for: How did President Emmanuel Macron of France and Chancellor Olaf Scholz "
+        "of Germany react?)"
     )
     assert "disappointment" in follow_up
     assert "Tokariuk" not in out
