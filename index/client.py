@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from index.errors import StoreError
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
 DEFAULT_COLLECTION = "documents"
 CHROMA_FOLDER = "chroma"
@@ -124,3 +126,19 @@ def error_line(exc: BaseException) -> str:
     """The first line of an error's message (its type when it has none), for one-line errors."""
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
+
+
+RENAME_WAIT_S = 2.0  # a rebuild's renames take milliseconds; a name gone longer is gone
+
+
+def renamed_in(client: ClientAPI, *names: str) -> list[Collection]:
+    """The collections of these names, waiting out a rebuild that is between its renames
+    (the live names went aside and the new ones are not in yet) rather than failing."""
+    deadline = time.monotonic() + RENAME_WAIT_S
+    while True:
+        try:
+            return [client.get_collection(name, embedding_function=None) for name in names]
+        except Exception as exc:
+            if not collection_gone(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)

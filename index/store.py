@@ -18,6 +18,7 @@ from index.client import (
     collection_names,
     collection_replaced,
     error_line,
+    renamed_in,
     store_failure,
 )
 from index.errors import StoreError
@@ -105,8 +106,7 @@ class Store:
                     manifest, embedding_function=None
                 )
             else:  # never create: a rebuild may be about to rename its collections in
-                self.chunks = client.get_collection(chunks, embedding_function=None)
-                self.manifest = client.get_collection(manifest, embedding_function=None)
+                self.chunks, self.manifest = renamed_in(client, chunks, manifest)
             if hasattr(self, "postings"):  # reattached: the old file may be a replaced one
                 self.postings.close()
             # a local store's postings: in its Chroma folder, so a rebuilt folder brings its own
